@@ -1,0 +1,5 @@
+//! `SeaORM` prelude: the entities under their model names.
+
+pub use super::guest::Entity as Guest;
+pub use super::host::Entity as Host;
+pub use super::user::Entity as User;

@@ -1,0 +1,58 @@
+//! Host onboarding: a user becomes a host only by asking, and at most once.
+
+use entity::{host, user};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter,
+    TransactionTrait,
+};
+
+use crate::error::{Error, Result};
+use crate::transaction;
+use crate::user_ref::UserRef;
+use crate::users::user_id;
+
+/// Makes the user named by `user_ref` a host, in one transaction.
+///
+/// The database decides, not a prior read: the unique index on `hosts.user_id` refuses a second
+/// host even when two onboardings race, and the foreign key refuses a missing user.
+///
+/// # Errors
+///
+/// [`Error::UserNotFound`], [`Error::AlreadyHost`], or a database error.
+pub async fn onboard_host<C: TransactionTrait>(db: &C, user_ref: &UserRef) -> Result<host::Model> {
+    transaction::run(db, async |txn| {
+        let host = host::ActiveModel {
+            user_id: Set(user_id(txn, user_ref).await?),
+            ..Default::default()
+        };
+        Ok(host.insert(txn).await?)
+    })
+    .await
+}
+
+/// Removes the host of the user named by `user_ref`, in one transaction. The user and its guest
+/// stay.
+///
+/// # Errors
+///
+/// [`Error::UserNotFound`], [`Error::NotAHost`], or a database error.
+pub async fn offboard_host<C: TransactionTrait>(db: &C, user_ref: &UserRef) -> Result<()> {
+    transaction::run(db, async |txn| {
+        let user_id = user_id(txn, user_ref).await?;
+        let deleted = host::Entity::delete_many()
+            .filter(host::Column::UserId.eq(user_id))
+            .exec(txn)
+            .await?;
+        if deleted.rows_affected == 0 {
+            // Only now, on the failure path, tell a missing user from one who is not a host.
+            let user_exists = user::Entity::find_by_id(user_id).count(txn).await? > 0;
+            return Err(if user_exists {
+                Error::NotAHost
+            } else {
+                Error::UserNotFound
+            });
+        }
+        Ok(())
+    })
+    .await
+}

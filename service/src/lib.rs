@@ -1,0 +1,51 @@
+//! The business operations of the marketplace accounts: what other crates import.
+//!
+//! Every user has exactly one guest, made with it; a user becomes a host only by onboarding,
+//! at most once. Each operation runs in one transaction of its own (a savepoint when given a
+//! transaction), and the database's constraints, not prior reads, decide conflicts: their
+//! violations come back as [`Error`] variants, the same on SQLite, PostgreSQL and MySQL.
+//!
+//! ```
+//! # #[tokio::main(flavor = "current_thread")]
+//! # async fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! use migration::{Migrator, MigratorTrait};
+//! use service::{Email, Error, UserRef};
+//!
+//! let db = service::connect("sqlite::memory:").await?;
+//! Migrator::up(&db, None).await?;
+//!
+//! let email: Email = "Alice@Example.com".parse()?;
+//! let account = service::create_user(&db, email).await?;
+//! assert_eq!(account.user.email, "alice@example.com");
+//! assert_eq!(account.guest.user_id, account.user.id);
+//!
+//! let alice: UserRef = "alice@example.com".parse()?;
+//! service::onboard_host(&db, &alice).await?;
+//! assert!(matches!(service::onboard_host(&db, &alice).await, Err(Error::AlreadyHost)));
+//!
+//! let found = service::find_user(&db, &alice).await?;
+//! assert!(found.host.is_some());
+//! # Ok(())
+//! # }
+//! ```
+
+mod account;
+mod connect;
+mod email;
+mod error;
+mod hosts;
+mod transaction;
+mod user_ref;
+mod users;
+mod violation;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+pub use account::{Account, Page, PageSize};
+pub use connect::{CONNECT_TIMEOUT, connect, connect_options, connect_with};
+pub use email::{Email, EmailError, MAX_EMAIL_LEN};
+pub use error::{Error, Result};
+pub use hosts::{offboard_host, onboard_host};
+pub use user_ref::{UserRef, UserRefError};
+pub use users::{change_email, create_user, delete_user, find_user, list_users};

@@ -1,0 +1,167 @@
+//! Operations on users: create, find, list, change email, delete.
+
+use entity::{guest, host, user};
+use sea_orm::prelude::Uuid;
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
+    IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, SelectThree, TopologyStar,
+    TransactionTrait,
+};
+
+use crate::account::{Account, Page, PageSize};
+use crate::email::Email;
+use crate::error::{Error, Result};
+use crate::transaction;
+use crate::user_ref::UserRef;
+
+/// Users joined with their guest and host: one statement, two `LEFT JOIN`s.
+fn accounts() -> SelectThree<user::Entity, guest::Entity, host::Entity, TopologyStar> {
+    user::Entity::find()
+        .find_also_related(guest::Entity)
+        .find_also_related(host::Entity)
+}
+
+/// Creates a user with `email` and its guest, in one transaction.
+///
+/// The guest is written by the user's `after_save` hook inside this transaction, so either both
+/// rows exist or neither does. Two `INSERT`s, and no read: the guest is rebuilt from the user.
+///
+/// # Errors
+///
+/// [`Error::EmailTaken`] if a user has that address already, or a database error.
+pub async fn create_user<C: TransactionTrait>(db: &C, email: Email) -> Result<Account> {
+    let user = transaction::run(db, async |txn| {
+        let user = user::ActiveModel {
+            email: Set(email.into_string()),
+            ..Default::default()
+        };
+        Ok(user.insert(txn).await?)
+    })
+    .await?;
+    let guest = guest::Model::for_user(&user);
+    Ok(Account {
+        user,
+        guest,
+        host: None,
+    })
+}
+
+/// The user named by `user_ref`, with its guest and host, in one statement.
+///
+/// # Errors
+///
+/// [`Error::UserNotFound`], [`Error::GuestMissing`] if the user has no guest, or a database
+/// error.
+pub async fn find_user<C: ConnectionTrait>(db: &C, user_ref: &UserRef) -> Result<Account> {
+    let query = match user_ref {
+        UserRef::Id(id) => accounts().filter(user::Column::Id.eq(*id)),
+        UserRef::Email(email) => accounts().filter(user::Column::Email.eq(email.as_str())),
+    };
+    let row = query.one(db).await?.ok_or(Error::UserNotFound)?;
+    Account::from_row(row)
+}
+
+/// The page of at most `size` accounts whose user ids come after `after` (from the first user
+/// when `None`), in id order, in one statement whatever the page size.
+///
+/// Pass the returned [`Page::next`] as `after` to get the following page; a user created
+/// meanwhile appears on a later page (ids are UUIDv7), never twice.
+///
+/// # Errors
+///
+/// [`Error::GuestMissing`] if a user of the page has no guest, or a database error.
+pub async fn list_users<C: ConnectionTrait>(
+    db: &C,
+    after: Option<Uuid>,
+    size: PageSize,
+) -> Result<Page> {
+    let mut query = accounts();
+    if let Some(after) = after {
+        query = query.filter(user::Column::Id.gt(after));
+    }
+    // One row more than asked tells whether another page follows, without another query.
+    let rows = query
+        .order_by_asc(user::Column::Id)
+        .limit(size.get() + 1)
+        .all(db)
+        .await?;
+    let mut accounts = rows
+        .into_iter()
+        .map(Account::from_row)
+        .collect::<Result<Vec<_>>>()?;
+    let next = if accounts.len() as u64 > size.get() {
+        accounts.pop();
+        accounts.last().map(|account| account.user.id)
+    } else {
+        None
+    };
+    Ok(Page { accounts, next })
+}
+
+/// Changes the email address of the user named by `user_ref`, in one transaction.
+///
+/// # Errors
+///
+/// [`Error::UserNotFound`], [`Error::EmailTaken`] if another user has `new_email`, or a
+/// database error.
+pub async fn change_email<C: TransactionTrait>(
+    db: &C,
+    user_ref: &UserRef,
+    new_email: Email,
+) -> Result<Account> {
+    transaction::run(db, async |txn| {
+        let account = find_user(txn, user_ref).await?;
+        let mut user = account.user.into_active_model();
+        user.email = Set(new_email.into_string());
+        let user = user.update(txn).await.map_err(|err| match err {
+            // Deleted since it was read.
+            DbErr::RecordNotUpdated => Error::UserNotFound,
+            err => Error::from(err),
+        })?;
+        Ok(Account { user, ..account })
+    })
+    .await
+}
+
+/// Deletes the user named by `user_ref` with its guest and host, in one transaction.
+///
+/// # Errors
+///
+/// [`Error::UserNotFound`], [`Error::UserInUse`] if a host was onboarded for the user while it
+/// was being deleted, or a database error.
+pub async fn delete_user<C: TransactionTrait>(db: &C, user_ref: &UserRef) -> Result<()> {
+    transaction::run(db, async |txn| {
+        let user_id = user_id(txn, user_ref).await?;
+        host::Entity::delete_many()
+            .filter(host::Column::UserId.eq(user_id))
+            .exec(txn)
+            .await?;
+        guest::Entity::delete_many()
+            .filter(guest::Column::UserId.eq(user_id))
+            .exec(txn)
+            .await?;
+        let deleted = user::Entity::delete_by_id(user_id).exec(txn).await?;
+        if deleted.rows_affected == 0 {
+            return Err(Error::UserNotFound);
+        }
+        Ok(())
+    })
+    .await
+}
+
+/// The id of the user named by `user_ref`: no query for an id, one for an email address.
+///
+/// An id is not checked to exist: the statement that uses it finds out.
+pub(crate) async fn user_id<C: ConnectionTrait>(db: &C, user_ref: &UserRef) -> Result<Uuid> {
+    match user_ref {
+        UserRef::Id(id) => Ok(*id),
+        UserRef::Email(email) => user::Entity::find()
+            .select_only()
+            .column(user::Column::Id)
+            .filter(user::Column::Email.eq(email.as_str()))
+            .into_tuple()
+            .one(db)
+            .await?
+            .ok_or(Error::UserNotFound),
+    }
+}

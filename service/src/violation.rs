@@ -1,0 +1,145 @@
+//! Which constraint a database error violated, read the same way on SQLite, PostgreSQL and
+//! MySQL/MariaDB.
+//!
+//! `DbErr::sql_err` is not enough: it gives a message but no constraint name, and it misses
+//! SQLite's `ON DELETE RESTRICT` (extended code 1811) and PostgreSQL 18's `restrict_violation`
+//! (SQLSTATE 23001). The three databases report constraints differently, so each has its own
+//! reader below; all of them yield the names of `entity::constraints`.
+
+use entity::constraints::{
+    GUESTS_USER_ID_FOREIGN_KEY, GUESTS_USER_ID_UNIQUE, HOSTS_USER_ID_FOREIGN_KEY,
+    HOSTS_USER_ID_UNIQUE, USERS_EMAIL_LOWERCASE, USERS_EMAIL_UNIQUE,
+};
+use sea_orm::sqlx::error::DatabaseError;
+use sea_orm::sqlx::mysql::MySqlDatabaseError;
+use sea_orm::sqlx::postgres::PgDatabaseError;
+use sea_orm::sqlx::sqlite::SqliteError;
+use sea_orm::{DbErr, RuntimeErr, sqlx};
+
+/// A violated constraint of this schema.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Violation {
+    /// A unique constraint, by name.
+    Unique(&'static str),
+    /// A check constraint, by name.
+    Check(&'static str),
+    /// A row refers to a user that does not exist (insert or update of a guest or host).
+    MissingParent,
+    /// A user cannot be deleted or re-keyed: a guest or host refers to it.
+    StillReferenced,
+}
+
+const UNIQUE: [&str; 3] = [
+    USERS_EMAIL_UNIQUE,
+    GUESTS_USER_ID_UNIQUE,
+    HOSTS_USER_ID_UNIQUE,
+];
+const CHECK: [&str; 1] = [USERS_EMAIL_LOWERCASE];
+const FOREIGN_KEY: [&str; 2] = [GUESTS_USER_ID_FOREIGN_KEY, HOSTS_USER_ID_FOREIGN_KEY];
+
+/// SQLite names the columns of a violated unique constraint, never the constraint.
+const SQLITE_UNIQUE_COLUMNS: [(&str, &str); 3] = [
+    ("users.email", USERS_EMAIL_UNIQUE),
+    ("guests.user_id", GUESTS_USER_ID_UNIQUE),
+    ("hosts.user_id", HOSTS_USER_ID_UNIQUE),
+];
+
+/// The constraint of this schema that `err` violated, if any.
+pub(crate) fn classify(err: &DbErr) -> Option<Violation> {
+    let (DbErr::Exec(RuntimeErr::SqlxError(sqlx_err))
+    | DbErr::Query(RuntimeErr::SqlxError(sqlx_err))) = err
+    else {
+        return None;
+    };
+    let sqlx::Error::Database(db_err) = &**sqlx_err else {
+        return None;
+    };
+    if let Some(pg) = db_err.try_downcast_ref::<PgDatabaseError>() {
+        postgres(pg)
+    } else if let Some(mysql) = db_err.try_downcast_ref::<MySqlDatabaseError>() {
+        mysql_or_mariadb(mysql)
+    } else if let Some(lite) = db_err.try_downcast_ref::<SqliteError>() {
+        sqlite(lite)
+    } else {
+        None
+    }
+}
+
+/// PostgreSQL gives the SQLSTATE and the constraint name in fields of their own.
+fn postgres(err: &PgDatabaseError) -> Option<Violation> {
+    let constraint = err.constraint();
+    match err.code() {
+        "23505" => known(constraint?, &UNIQUE).map(Violation::Unique),
+        "23514" => known(constraint?, &CHECK).map(Violation::Check),
+        // PostgreSQL 18 reports a violated ON DELETE RESTRICT as `restrict_violation`.
+        "23001" => known(constraint?, &FOREIGN_KEY).map(|_| Violation::StillReferenced),
+        // Up to PostgreSQL 17, both directions are `foreign_key_violation`; only the message
+        // (in the server's `lc_messages`, English by default) tells which side was written.
+        "23503" => known(constraint?, &FOREIGN_KEY).map(|_| {
+            if err.message().starts_with("update or delete") {
+                Violation::StillReferenced
+            } else {
+                Violation::MissingParent
+            }
+        }),
+        _ => None,
+    }
+}
+
+/// MySQL and MariaDB give an error number, and the constraint name inside the message only.
+fn mysql_or_mariadb(err: &MySqlDatabaseError) -> Option<Violation> {
+    let message = err.message();
+    match err.number() {
+        // ER_DUP_ENTRY, ER_DUP_ENTRY_WITH_KEY_NAME: "Duplicate entry '…' for key 'name'"
+        // (MySQL 8 writes 'table.name').
+        1062 | 1586 => {
+            let key = message.rsplit_once(" for key '")?.1.strip_suffix('\'')?;
+            let key = key.rsplit_once('.').map_or(key, |(_, name)| name);
+            known(key, &UNIQUE).map(Violation::Unique)
+        }
+        // ER_ROW_IS_REFERENCED(_2): a parent row cannot be deleted or updated.
+        1217 | 1451 => Some(Violation::StillReferenced),
+        // ER_NO_REFERENCED_ROW(_2): a child row refers to no parent.
+        1216 | 1452 => Some(Violation::MissingParent),
+        // MariaDB's ER_CONSTRAINT_FAILED ("CONSTRAINT `name` failed for …") and MySQL's
+        // ER_CHECK_CONSTRAINT_VIOLATED ("Check constraint 'name' is violated.").
+        4025 | 3819 => CHECK
+            .into_iter()
+            .find(|name| {
+                message.contains(&format!("`{name}`")) || message.contains(&format!("'{name}'"))
+            })
+            .map(Violation::Check),
+        _ => None,
+    }
+}
+
+/// SQLite gives an extended result code, the columns of a unique violation, and the name of a
+/// check constraint; a foreign key violation names nothing.
+fn sqlite(err: &SqliteError) -> Option<Violation> {
+    let message = err.message();
+    match err.code()?.as_ref() {
+        // SQLITE_CONSTRAINT_UNIQUE: "UNIQUE constraint failed: table.column"
+        "2067" => {
+            let columns = message.strip_prefix("UNIQUE constraint failed: ")?;
+            SQLITE_UNIQUE_COLUMNS
+                .into_iter()
+                .find(|(c, _)| *c == columns)
+                .map(|(_, name)| Violation::Unique(name))
+        }
+        // SQLITE_CONSTRAINT_CHECK: "CHECK constraint failed: name"
+        "275" => {
+            known(message.strip_prefix("CHECK constraint failed: ")?, &CHECK).map(Violation::Check)
+        }
+        // SQLITE_CONSTRAINT_FOREIGNKEY: a child row refers to no parent. (A parent delete under
+        // NO ACTION reports this too, but every foreign key here is RESTRICT.)
+        "787" => Some(Violation::MissingParent),
+        // SQLITE_CONSTRAINT_TRIGGER: how SQLite reports a parent delete refused by RESTRICT.
+        "1811" if message == "FOREIGN KEY constraint failed" => Some(Violation::StillReferenced),
+        _ => None,
+    }
+}
+
+/// `name` as one of `names`, so that callers can match on the constants.
+fn known(name: &str, names: &[&'static str]) -> Option<&'static str> {
+    names.iter().copied().find(|known| *known == name)
+}

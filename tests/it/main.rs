@@ -1,0 +1,15 @@
+//! The workspace's integration tests: one binary, one module per concern.
+//!
+//! Each test gets its own fresh database built by the real migrations: in-memory SQLite by
+//! default, or a database of its own on the server that `TEST_DATABASE_URL` names.
+
+mod accounts;
+mod atomicity;
+mod constraints;
+mod emails;
+mod hosts;
+mod listing;
+mod migrations;
+mod statements;
+mod support;
+mod timestamps;

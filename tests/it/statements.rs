@@ -1,0 +1,63 @@
+//! Statement counts, so that an N+1 regression fails a test. Counts, never timings.
+
+use sea_orm::ConnectionTrait;
+use service::testing::UserFactory;
+use service::{PageSize, UserRef};
+
+use crate::support::{by_id, database, email, record_statements};
+
+fn count(statements: &[String], prefix: &str) -> usize {
+    statements
+        .iter()
+        .filter(|sql| sql.trim_start().to_ascii_uppercase().starts_with(prefix))
+        .count()
+}
+
+#[tokio::test]
+async fn finding_a_user_with_guest_and_host_is_one_statement() {
+    let mut db = database().await;
+    let account = UserFactory::new().host().create(&*db).await.unwrap();
+    let statements = record_statements(&mut db);
+
+    service::find_user(&*db, &by_id(&account)).await.unwrap();
+    assert_eq!(statements.take().len(), 1);
+    service::find_user(&*db, &UserRef::Email(email(&account.user.email)))
+        .await
+        .unwrap();
+    assert_eq!(statements.take().len(), 1);
+}
+
+#[tokio::test]
+async fn a_page_of_users_is_one_statement_whatever_its_size() {
+    let mut db = database().await;
+    UserFactory::new().create_many(&*db, 30).await.unwrap();
+    UserFactory::new()
+        .host()
+        .create_many(&*db, 10)
+        .await
+        .unwrap();
+    let statements = record_statements(&mut db);
+
+    for size in [1, 5, 40, 1000] {
+        let page = service::list_users(&*db, None, PageSize::new(size).unwrap())
+            .await
+            .unwrap();
+        assert_eq!(page.accounts.len() as u64, size.min(40));
+        assert_eq!(statements.take().len(), 1, "page size {size}");
+    }
+}
+
+#[tokio::test]
+async fn creating_a_user_is_two_inserts_and_no_read_back_where_returning_exists() {
+    let mut db = database().await;
+    let statements = record_statements(&mut db);
+
+    service::create_user(&*db, email("count@example.com"))
+        .await
+        .unwrap();
+    let sql = statements.take();
+    assert_eq!(count(&sql, "INSERT"), 2, "{sql:#?}");
+    // MySQL has no RETURNING: SeaORM reads the inserted user back by primary key.
+    let reads = if db.support_returning() { 0 } else { 1 };
+    assert_eq!(count(&sql, "SELECT"), reads, "{sql:#?}");
+}
