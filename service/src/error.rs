@@ -27,6 +27,9 @@ pub enum Error {
     /// The page size is out of range.
     #[error("page size must be from 1 to 1000, not {0}")]
     InvalidPageSize(u64),
+    /// More addresses than [`MAX_BATCH_SIZE`](crate::MAX_BATCH_SIZE) in one batch.
+    #[error("a batch holds at most 1000 users, not {0}")]
+    BatchTooLarge(usize),
     /// No user has that id or email.
     #[error("no such user")]
     UserNotFound,

@@ -30,6 +30,7 @@
 //! ```
 
 mod account;
+mod batch;
 mod connect;
 mod email;
 mod error;
@@ -43,6 +44,7 @@ mod violation;
 pub mod testing;
 
 pub use account::{Account, Page, PageSize};
+pub use batch::{MAX_BATCH_SIZE, create_users};
 pub use connect::{CONNECT_TIMEOUT, connect, connect_options, connect_with};
 pub use email::{Email, EmailError, MAX_EMAIL_LEN};
 pub use error::{Error, Result};

@@ -5,6 +5,7 @@
 
 mod accounts;
 mod atomicity;
+mod batch;
 mod constraints;
 mod emails;
 mod hosts;

@@ -61,3 +61,20 @@ async fn creating_a_user_is_two_inserts_and_no_read_back_where_returning_exists(
     let reads = if db.support_returning() { 0 } else { 1 };
     assert_eq!(count(&sql, "SELECT"), reads, "{sql:#?}");
 }
+
+#[tokio::test]
+async fn a_batch_of_users_is_two_inserts_whatever_its_size() {
+    let mut db = database().await;
+    let statements = record_statements(&mut db);
+
+    for (batch, size) in [(0, 1), (1, 10), (2, 1000)] {
+        let emails: Vec<_> = (0..size)
+            .map(|n| email(&format!("b{batch}-{n}@example.com")))
+            .collect();
+        let accounts = service::create_users(&*db, &emails).await.unwrap();
+        assert_eq!(accounts.len(), size);
+        let sql = statements.take();
+        assert_eq!(count(&sql, "INSERT"), 2, "batch of {size}");
+        assert_eq!(count(&sql, "SELECT"), 0, "batch of {size}");
+    }
+}
