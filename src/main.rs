@@ -1,1 +1,64 @@
-fn main() {}
+//! `accounts`: the command-line tool of the marketplace accounts. It parses arguments, calls
+//! the service crate, and prints; the business rules live in the service.
+
+mod cli;
+mod commands;
+mod database;
+mod exit;
+mod output;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use tracing_subscriber::EnvFilter;
+
+fn main() -> ExitCode {
+    // A DATABASE_URL in `.env` counts as if exported, as for `cargo run -p migration`.
+    dotenvy::dotenv().ok();
+    let cli = match cli::Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) => {
+            let _ = error.print();
+            return if error.use_stderr() {
+                ExitCode::from(exit::USAGE)
+            } else {
+                ExitCode::SUCCESS // --help, --version
+            };
+        }
+    };
+    init_logging(cli.verbose);
+
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("error: cannot start the async runtime: {error}");
+            return ExitCode::from(exit::FAILURE);
+        }
+    };
+    match runtime.block_on(commands::run(cli)) {
+        Ok(()) => ExitCode::from(exit::OK),
+        Err(failure) => {
+            // One line: the context chain, outermost first; no backtrace.
+            eprintln!("error: {:#}", failure.error);
+            failure.exit_code()
+        }
+    }
+}
+
+/// Quiet by default (warnings only); `-v` turns it up; `RUST_LOG` wins over both.
+fn init_logging(verbose: u8) {
+    let level = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .init();
+}

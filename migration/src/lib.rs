@@ -10,6 +10,9 @@ mod dependent_table;
 mod m20261121_000001_create_users;
 mod m20261121_000002_create_guests;
 mod m20261121_000003_create_hosts;
+mod status;
+
+pub use status::{SchemaStatus, schema_status};
 
 /// Where the migrations and the tools go when `DATABASE_URL` is not set: a SQLite file in the
 /// working directory, created if missing.

@@ -31,6 +31,7 @@
 
 mod account;
 mod batch;
+mod check;
 mod connect;
 mod email;
 mod error;
@@ -45,9 +46,13 @@ pub mod testing;
 
 pub use account::{Account, Page, PageSize};
 pub use batch::{MAX_BATCH_SIZE, create_users};
+pub use check::{InvariantReport, MAX_OFFENDERS, check_invariants};
 pub use connect::{CONNECT_TIMEOUT, connect, connect_options, connect_with};
 pub use email::{Email, EmailError, MAX_EMAIL_LEN};
 pub use error::{Error, Result};
 pub use hosts::{offboard_host, onboard_host};
 pub use user_ref::{UserRef, UserRefError};
 pub use users::{change_email, create_user, delete_user, find_user, list_users};
+
+/// The connection type every operation accepts (or a transaction of it).
+pub use sea_orm::DatabaseConnection;

@@ -6,6 +6,7 @@
 mod accounts;
 mod atomicity;
 mod batch;
+mod cli;
 mod constraints;
 mod emails;
 mod hosts;

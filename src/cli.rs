@@ -1,0 +1,121 @@
+//! The command line: parsing only.
+
+use clap::{Args, Parser, Subcommand};
+
+/// Marketplace accounts: users, their guests and hosts.
+///
+/// Without DATABASE_URL it works on `accounts.db` in the working directory, created and
+/// migrated on first use.
+#[derive(Debug, Parser)]
+#[command(name = "accounts", version)]
+pub struct Cli {
+    /// Database URL: sqlite://FILE?mode=rwc, postgres://..., mysql://...
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    pub database_url: Option<String>,
+
+    /// Print JSON: one object, or one object per line for lists.
+    #[arg(long, global = true)]
+    pub json: bool,
+
+    /// Log more (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Apply or inspect the schema migrations.
+    #[command(subcommand)]
+    Migrate(Migrate),
+    /// Create, show, list, re-address and delete users.
+    #[command(subcommand)]
+    User(User),
+    /// Onboard and offboard hosts.
+    #[command(subcommand)]
+    Host(Host),
+    /// Create many users quickly (each with its guest).
+    Seed(Seed),
+    /// Verify the invariants on the live database; exits non-zero listing offenders.
+    Check,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Migrate {
+    /// Apply all pending migrations.
+    Up,
+    /// Roll back the last migrations.
+    Down {
+        /// How many to roll back.
+        #[arg(short, long, default_value_t = 1)]
+        num: u32,
+    },
+    /// List migrations, applied or pending.
+    Status,
+    /// Drop every table, then apply all migrations.
+    Fresh,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum User {
+    /// Create a user (and its guest).
+    Create {
+        /// Email address.
+        email: String,
+    },
+    /// Show a user with its guest and host.
+    Show {
+        /// User id or email.
+        user: String,
+    },
+    /// List users with their guests and hosts, in creation order.
+    List(List),
+    /// Change a user's email address.
+    Email {
+        /// User id or email.
+        user: String,
+        /// New email address.
+        new_email: String,
+    },
+    /// Delete a user with its guest and host.
+    Delete {
+        /// User id or email.
+        user: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct List {
+    /// Stop after this many users.
+    #[arg(long)]
+    pub limit: Option<u64>,
+    /// Start after this user id.
+    #[arg(long)]
+    pub after: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Host {
+    /// Make a user a host.
+    Onboard {
+        /// User id or email.
+        user: String,
+    },
+    /// Stop a user being a host.
+    Offboard {
+        /// User id or email.
+        user: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct Seed {
+    /// How many users to create.
+    #[arg(long)]
+    pub users: u64,
+    /// Also make every K-th user a host.
+    #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..))]
+    pub hosts_every: Option<u64>,
+}

@@ -1,0 +1,49 @@
+//! One module per command group; each parses its arguments into service types and calls the
+//! service.
+
+mod check;
+mod host;
+mod migrate;
+mod seed;
+mod user;
+
+use anyhow::Context;
+use service::{Email, UserRef};
+
+use crate::cli::{Cli, Command};
+use crate::database::Target;
+use crate::exit::Failure;
+use crate::output::Output;
+
+pub async fn run(cli: Cli) -> Result<(), Failure> {
+    let target = Target::new(cli.database_url);
+    let mut out = Output::new(cli.json);
+    match cli.command {
+        Command::Migrate(command) => migrate::run(&target, command, &mut out).await,
+        Command::User(command) => user::run(&target.open().await?, command, &mut out).await,
+        Command::Host(command) => host::run(&target.open().await?, command, &mut out).await,
+        Command::Seed(seed) => seed::run(&target.open().await?, &seed, &mut out).await,
+        Command::Check => check::run(&target.open().await?, &mut out).await,
+    }
+}
+
+fn user_ref(raw: &str) -> Result<UserRef, Failure> {
+    raw.parse::<UserRef>()
+        .map_err(service::Error::from)
+        .with_context(|| format!("{raw:?} names no user"))
+        .map_err(Failure::from)
+}
+
+fn email(raw: &str) -> Result<Email, Failure> {
+    Email::parse(raw)
+        .map_err(service::Error::from)
+        .with_context(|| format!("{raw:?} is not a usable email address"))
+        .map_err(Failure::from)
+}
+
+/// Printing failed: stdout is closed or full.
+fn printed(result: std::io::Result<()>) -> Result<(), Failure> {
+    result
+        .context("cannot write the output")
+        .map_err(Failure::from)
+}

@@ -1,0 +1,68 @@
+//! Exit codes: each kind of failure has its own, so scripts can tell them apart.
+
+use std::process::ExitCode;
+
+use service::Error;
+
+/// Success.
+pub const OK: u8 = 0;
+/// Any failure without a code of its own.
+pub const FAILURE: u8 = 1;
+/// The command line is wrong (clap's own code).
+pub const USAGE: u8 = 2;
+/// No such user, or the user is not a host.
+pub const NOT_FOUND: u8 = 3;
+/// The change conflicts with what is stored: email taken, already a host, user in use.
+pub const CONFLICT: u8 = 4;
+/// An argument is not valid: email, user id, page size, batch size.
+pub const INVALID_INPUT: u8 = 5;
+/// The database cannot be reached, or its schema is not the one this build knows.
+pub const DATABASE: u8 = 6;
+/// `check` found data that breaks an invariant.
+pub const CHECK_FAILED: u8 = 7;
+
+/// The failure of a command: what to print and how to exit.
+#[derive(Debug)]
+pub struct Failure {
+    pub code: u8,
+    pub error: anyhow::Error,
+}
+
+impl Failure {
+    pub fn new(code: u8, error: anyhow::Error) -> Self {
+        Self { code, error }
+    }
+
+    pub fn exit_code(&self) -> ExitCode {
+        ExitCode::from(self.code)
+    }
+}
+
+/// The exit code of a service error.
+#[must_use]
+pub fn code_of(error: &Error) -> u8 {
+    match error {
+        Error::UserNotFound | Error::NotAHost => NOT_FOUND,
+        Error::EmailTaken | Error::AlreadyHost | Error::GuestExists | Error::UserInUse => CONFLICT,
+        Error::InvalidEmail(_)
+        | Error::InvalidUserRef(_)
+        | Error::InvalidPageSize(_)
+        | Error::BatchTooLarge(_) => INVALID_INPUT,
+        Error::Unavailable(_) => DATABASE,
+        _ => FAILURE,
+    }
+}
+
+impl From<Error> for Failure {
+    fn from(error: Error) -> Self {
+        Self::new(code_of(&error), error.into())
+    }
+}
+
+impl From<anyhow::Error> for Failure {
+    fn from(error: anyhow::Error) -> Self {
+        // A service error under added context keeps its code.
+        let code = error.downcast_ref::<Error>().map_or(FAILURE, code_of);
+        Self::new(code, error)
+    }
+}
