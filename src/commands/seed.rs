@@ -43,9 +43,7 @@ pub async fn run(db: &DatabaseConnection, seed: &Seed, out: &mut Output) -> Resu
 /// A bar on a terminal; nothing when stderr is a pipe or a file.
 fn progress_bar(total: u64) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    if let Ok(style) =
-        ProgressStyle::with_template("{bar:40} {pos}/{len} users  {per_sec}  eta {eta}")
-    {
+    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} users  eta {eta}") {
         bar.set_style(style);
     }
     bar
