@@ -16,3 +16,24 @@ pub const GUESTS_USER_ID_FOREIGN_KEY: &str = "fk_guests_user_id";
 pub const HOSTS_USER_ID_UNIQUE: &str = "uq_hosts_user_id";
 /// Foreign key `hosts.user_id` → `users.id`, `ON DELETE RESTRICT`.
 pub const HOSTS_USER_ID_FOREIGN_KEY: &str = "fk_hosts_user_id";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_name_fits_the_shortest_identifier_limit_of_the_three_databases() {
+        // PostgreSQL truncates identifiers beyond 63 bytes; MySQL refuses beyond 64.
+        for name in [
+            USERS_EMAIL_UNIQUE,
+            USERS_EMAIL_LOWERCASE,
+            GUESTS_USER_ID_UNIQUE,
+            GUESTS_USER_ID_FOREIGN_KEY,
+            HOSTS_USER_ID_UNIQUE,
+            HOSTS_USER_ID_FOREIGN_KEY,
+        ] {
+            assert!(name.len() <= 63, "{name}");
+            assert!(name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{name}");
+        }
+    }
+}
