@@ -57,8 +57,11 @@ pub async fn find_user<C: ConnectionTrait>(db: &C, user_ref: &UserRef) -> Result
         UserRef::Id(id) => accounts().filter(user::Column::Id.eq(*id)),
         UserRef::Email(email) => accounts().filter(user::Column::Email.eq(email.as_str())),
     };
-    let row = query.one(db).await?.ok_or(Error::UserNotFound)?;
-    Account::from_row(row)
+    // Not `.one()`: it binds a `LIMIT` parameter, and SQLite then prepares the cached statement
+    // again on every run. The key is unique and each join is to a unique `user_id`, so there
+    // is one row at most anyway.
+    let row = query.all(db).await?.into_iter().next();
+    Account::from_row(row.ok_or(Error::UserNotFound)?)
 }
 
 /// The page of at most `size` accounts whose user ids come after `after` (from the first user
@@ -160,8 +163,11 @@ pub(crate) async fn user_id<C: ConnectionTrait>(db: &C, user_ref: &UserRef) -> R
             .column(user::Column::Id)
             .filter(user::Column::Email.eq(email.as_str()))
             .into_tuple()
-            .one(db)
+            // Unique key: `.all()` for the reason given in `find_user`.
+            .all(db)
             .await?
+            .into_iter()
+            .next()
             .ok_or(Error::UserNotFound),
     }
 }
