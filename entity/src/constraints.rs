@@ -33,7 +33,10 @@ mod tests {
             HOSTS_USER_ID_FOREIGN_KEY,
         ] {
             assert!(name.len() <= 63, "{name}");
-            assert!(name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'), "{name}");
+            assert!(
+                name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),
+                "{name}"
+            );
         }
     }
 }

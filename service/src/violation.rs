@@ -1,10 +1,12 @@
-//! Which constraint a database error violated, read the same way on SQLite, PostgreSQL and
-//! MySQL/MariaDB.
+//! Which constraint a database error violated, or whether it was a failure of the moment
+//! rather than of the data, read the same way on SQLite, PostgreSQL and MySQL/MariaDB.
 //!
 //! `DbErr::sql_err` is not enough: it gives a message but no constraint name, and it misses
 //! SQLite's `ON DELETE RESTRICT` (extended code 1811) and PostgreSQL 18's `restrict_violation`
 //! (SQLSTATE 23001). The three databases report constraints differently, so each has its own
-//! reader below; all of them yield the names of `entity::constraints`.
+//! reader below; all of them yield the names of `entity::constraints`. [`transient`] reads
+//! the same codes for lost races (deadlocks, serialization failures, busy databases) and lost
+//! connections.
 
 use entity::constraints::{
     GUESTS_USER_ID_FOREIGN_KEY, GUESTS_USER_ID_UNIQUE, HOSTS_USER_ID_FOREIGN_KEY,
@@ -43,6 +45,18 @@ const SQLITE_UNIQUE_COLUMNS: [(&str, &str); 3] = [
     ("guests.user_id", GUESTS_USER_ID_UNIQUE),
     ("hosts.user_id", HOSTS_USER_ID_UNIQUE),
 ];
+
+/// A failure that says nothing about the data: the same work may succeed when run again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Transient {
+    /// The statement lost a race for a lock or a snapshot, or waited too long for one: a
+    /// deadlock, a serialization failure, a lock wait timeout, a busy or locked SQLite database.
+    /// The database has undone the statement (MySQL a deadlocked transaction as a whole);
+    /// nothing of it was committed.
+    Busy,
+    /// The connection ended under the statement: killed, the server shutting down, the network.
+    Lost,
+}
 
 /// The constraint of this schema that `err` violated, if any.
 pub(crate) fn classify(err: &DbErr) -> Option<Violation> {
@@ -137,6 +151,75 @@ fn sqlite(err: &SqliteError) -> Option<Violation> {
         "1811" if message == "FOREIGN KEY constraint failed" => Some(Violation::StillReferenced),
         _ => None,
     }
+}
+
+/// Whether `err` is a failure of the moment, and which.
+///
+/// A `BEGIN` or `COMMIT` that fails comes back as `DbErr::Query`, a statement as `DbErr::Exec`
+/// or `DbErr::Query`, and connecting as `DbErr::Conn`: all are read.
+pub(crate) fn transient(err: &DbErr) -> Option<Transient> {
+    let (DbErr::Conn(RuntimeErr::SqlxError(sqlx_err))
+    | DbErr::Exec(RuntimeErr::SqlxError(sqlx_err))
+    | DbErr::Query(RuntimeErr::SqlxError(sqlx_err))) = err
+    else {
+        return None;
+    };
+    match &**sqlx_err {
+        sqlx::Error::Database(db_err) => {
+            if let Some(pg) = db_err.try_downcast_ref::<PgDatabaseError>() {
+                postgres_transient(pg.code())
+            } else if let Some(mysql) = db_err.try_downcast_ref::<MySqlDatabaseError>() {
+                mysql_transient(mysql.number())
+            } else if let Some(lite) = db_err.try_downcast_ref::<SqliteError>() {
+                sqlite_transient(&lite.code()?)
+            } else {
+                None
+            }
+        }
+        // The socket or the SQLite worker thread is gone, or no connection came free.
+        sqlx::Error::Io(_)
+        | sqlx::Error::Tls(_)
+        | sqlx::Error::PoolTimedOut
+        | sqlx::Error::PoolClosed
+        | sqlx::Error::WorkerCrashed => Some(Transient::Lost),
+        _ => None,
+    }
+}
+
+/// PostgreSQL's SQLSTATEs of lost races and lost connections.
+fn postgres_transient(code: &str) -> Option<Transient> {
+    match code {
+        // serialization_failure, deadlock_detected, lock_not_available (`lock_timeout`, `NOWAIT`)
+        "40001" | "40P01" | "55P03" => Some(Transient::Busy),
+        // admin_shutdown (`pg_terminate_backend`, a fast shutdown), crash_shutdown,
+        // cannot_connect_now (starting up or shutting down)
+        "57P01" | "57P02" | "57P03" => Some(Transient::Lost),
+        // Class 08: connection_exception and its subclasses.
+        code if code.starts_with("08") => Some(Transient::Lost),
+        _ => None,
+    }
+}
+
+/// MySQL's and MariaDB's error numbers of lost races and lost connections.
+fn mysql_transient(number: u16) -> Option<Transient> {
+    match number {
+        // ER_LOCK_DEADLOCK, ER_LOCK_WAIT_TIMEOUT, and ER_CHECKREAD: MariaDB's serialization
+        // failure ("Record has changed since last read") under `innodb_snapshot_isolation`.
+        1213 | 1205 | 1020 => Some(Transient::Busy),
+        // ER_SERVER_SHUTDOWN, and MariaDB's ER_CONNECTION_KILLED (`KILL CONNECTION` of this
+        // connection while it ran a statement).
+        1053 | 1927 => Some(Transient::Lost),
+        _ => None,
+    }
+}
+
+/// SQLite's result codes of a busy or locked database.
+fn sqlite_transient(code: &str) -> Option<Transient> {
+    // sqlx gives the extended code; its low byte is the primary code. SQLITE_BUSY (5) covers
+    // SQLITE_BUSY_RECOVERY (261), SQLITE_BUSY_SNAPSHOT (517) and SQLITE_BUSY_TIMEOUT (773);
+    // SQLITE_LOCKED (6) covers SQLITE_LOCKED_SHAREDCACHE (262) and SQLITE_LOCKED_VTAB (518).
+    let code: i32 = code.parse().ok()?;
+    matches!(code & 0xff, 5 | 6).then_some(Transient::Busy)
 }
 
 /// `name` as one of `names`, so that callers can match on the constants.

@@ -12,6 +12,7 @@ mod emails;
 mod hosts;
 mod listing;
 mod migrations;
+mod reliability;
 mod statements;
 mod support;
 mod timestamps;

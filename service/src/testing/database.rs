@@ -1,9 +1,13 @@
 //! [`TestDatabase`]: a fresh database, built by the real migrations, for one test.
 
 use std::ops::{Deref, DerefMut};
+use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, Statement};
+use sea_orm::{
+    ConnectOptions, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, Statement,
+};
+use tempfile::TempDir;
 use url::Url;
 
 use crate::connect::{connect_options, connect_with};
@@ -16,12 +20,23 @@ use crate::error::{Error, Result};
 /// when the test ends.
 pub const TEST_DATABASE_URL: &str = "TEST_DATABASE_URL";
 
+/// How long a pool made for concurrency may keep an operation waiting for a connection.
+///
+/// Those tests queue many more operations than there are connections, on a 2-core machine
+/// perhaps running other tests: waiting is expected there, and this bound only turns a hang
+/// into a failure.
+pub const POOL_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(60);
+
 /// A fresh, migrated database that only one test sees. Dereferences to its connection.
 pub struct TestDatabase {
+    // Declared first so that it is dropped before the directory holding a SQLite file.
     connection: DatabaseConnection,
     url: String,
     /// The server and the database to drop, for a database created on a server.
     created: Option<(Url, String)>,
+    /// The directory of a SQLite database file, kept for its drop: that deletes it with the
+    /// database and its WAL files.
+    _directory: Option<TempDir>,
 }
 
 impl TestDatabase {
@@ -33,9 +48,100 @@ impl TestDatabase {
     /// creating or migrating the database.
     pub async fn new() -> Result<Self> {
         match std::env::var(TEST_DATABASE_URL) {
-            Ok(url) if !url.is_empty() => Self::on_server(&url).await,
+            Ok(url) if !url.is_empty() => Self::on_server(&url, None).await,
             _ => Self::in_memory().await,
         }
+    }
+
+    /// A fresh database whose connection is a pool of up to `max_connections`, for tests that
+    /// run operations concurrently: on the server [`TEST_DATABASE_URL`] names, else a SQLite
+    /// file ([`TestDatabase::sqlite_file`]), since an in-memory database lives in a single
+    /// connection, which would run everything one by one.
+    ///
+    /// An operation may wait for a connection up to [`POOL_ACQUIRE_TIMEOUT`].
+    ///
+    /// # Errors
+    ///
+    /// As [`TestDatabase::new`] and [`TestDatabase::sqlite_file`].
+    pub async fn with_pool(max_connections: u32) -> Result<Self> {
+        match std::env::var(TEST_DATABASE_URL) {
+            Ok(url) if !url.is_empty() => Self::on_server(&url, Some(max_connections)).await,
+            _ => Self::sqlite_file(max_connections).await,
+        }
+    }
+
+    /// A fresh, migrated SQLite database in a file of its own, in WAL mode, behind a pool of up
+    /// to `max_connections`; the file is deleted on drop. The other settings are
+    /// [`connect_options`]'s.
+    ///
+    /// An operation may wait for a connection up to [`POOL_ACQUIRE_TIMEOUT`].
+    ///
+    /// # Errors
+    ///
+    /// The database error of creating, configuring or migrating the file, as
+    /// [`Error::Database`] (a temporary directory that cannot be made included).
+    pub async fn sqlite_file(max_connections: u32) -> Result<Self> {
+        let directory = tempfile::Builder::new()
+            .prefix("accounts-test-")
+            .tempdir()
+            .map_err(|err| {
+                Error::Database(DbErr::Custom(format!(
+                    "cannot make a temporary directory: {err}"
+                )))
+            })?;
+        let path = directory.path().join("accounts.db");
+        let path = path.to_str().ok_or_else(|| {
+            Error::Database(DbErr::Custom(format!(
+                "the temporary path {} is not UTF-8",
+                path.display()
+            )))
+        })?;
+        // sqlx percent-decodes the path and ends it at `?`.
+        let path = path
+            .replace('%', "%25")
+            .replace('?', "%3F")
+            .replace('#', "%23");
+        let url = format!("sqlite://{path}?mode=rwc");
+
+        // One connection creates the file, switches it to WAL and migrates it. The journal
+        // mode is a property of the file, which every later connection finds. `connect_options`
+        // asks for WAL too; asking here keeps these tests on WAL whatever it comes to say. In
+        // WAL mode readers never wait for the writer, and a writer that read first can fail
+        // with SQLITE_BUSY_SNAPSHOT: the case worth testing.
+        let mut setup = connect_options(&url);
+        setup.max_connections(1);
+        let setup = connect_with(setup).await?;
+        setup
+            .execute_unprepared("PRAGMA journal_mode = WAL")
+            .await?;
+        Migrator::up(&setup, None).await?;
+        setup.close().await?;
+
+        let connection = connect_with(pool_options(&url, max_connections)).await?;
+        Ok(Self {
+            connection,
+            url,
+            created: None,
+            _directory: Some(directory),
+        })
+    }
+
+    /// Another pool of up to `max_connections` to this database: a second client, which can,
+    /// for one, end a connection of the first.
+    ///
+    /// An operation may wait for a connection up to [`POOL_ACQUIRE_TIMEOUT`].
+    ///
+    /// # Errors
+    ///
+    /// [`Error::Unavailable`] if the database cannot be reached, or [`Error::Database`] for an
+    /// in-memory database, which no other connection can see.
+    pub async fn connect_again(&self, max_connections: u32) -> Result<DatabaseConnection> {
+        if self.url.contains(":memory:") {
+            return Err(Error::Database(DbErr::Custom(
+                "an in-memory SQLite database cannot be opened twice".to_owned(),
+            )));
+        }
+        connect_with(pool_options(&self.url, max_connections)).await
     }
 
     async fn in_memory() -> Result<Self> {
@@ -54,10 +160,13 @@ impl TestDatabase {
             connection,
             url: url.to_owned(),
             created: None,
+            _directory: None,
         })
     }
 
-    async fn on_server(server_url: &str) -> Result<Self> {
+    /// A database of its own on the server of `server_url`, behind a pool of up to
+    /// `max_connections` (`connect_options`'s default when `None`).
+    async fn on_server(server_url: &str, max_connections: Option<u32>) -> Result<Self> {
         let server = Url::parse(server_url).map_err(|err| {
             Error::Database(DbErr::Custom(format!(
                 "{TEST_DATABASE_URL} is not a URL: {err}"
@@ -72,11 +181,16 @@ impl TestDatabase {
 
         let mut url = server.clone();
         url.set_path(&name);
-        let connection = connect_with(connect_options(url.as_str())).await?;
+        let options = match max_connections {
+            Some(max) => pool_options(url.as_str(), max),
+            None => connect_options(url.as_str()),
+        };
+        let connection = connect_with(options).await?;
         let database = Self {
             connection,
             url: url.to_string(),
             created: Some((server, name)),
+            _directory: None,
         };
         Migrator::up(&database.connection, None).await?;
         Ok(database)
@@ -131,6 +245,16 @@ impl Drop for TestDatabase {
             eprintln!("could not drop a test database: {err}");
         }
     }
+}
+
+/// [`connect_options`] for a pool of up to `max_connections` that waits for a connection up to
+/// [`POOL_ACQUIRE_TIMEOUT`].
+fn pool_options(url: &str, max_connections: u32) -> ConnectOptions {
+    let mut options = connect_options(url);
+    options
+        .max_connections(max_connections)
+        .acquire_timeout(POOL_ACQUIRE_TIMEOUT);
+    options
 }
 
 async fn drop_database(server: &Url, name: &str) -> Result<(), DbErr> {
