@@ -16,7 +16,8 @@ pub const NOT_FOUND: u8 = 3;
 pub const CONFLICT: u8 = 4;
 /// An argument is not valid: email, user id, page size, batch size.
 pub const INVALID_INPUT: u8 = 5;
-/// The database cannot be reached, or its schema is not the one this build knows.
+/// The database cannot be reached, stayed busy through the retries, or its schema is not the
+/// one this build knows.
 pub const DATABASE: u8 = 6;
 /// `check` found data that breaks an invariant.
 pub const CHECK_FAILED: u8 = 7;
@@ -48,7 +49,7 @@ pub fn code_of(error: &Error) -> u8 {
         | Error::InvalidUserRef(_)
         | Error::InvalidPageSize(_)
         | Error::BatchTooLarge(_) => INVALID_INPUT,
-        Error::Unavailable(_) => DATABASE,
+        Error::Unavailable(_) | Error::Busy(_) => DATABASE,
         _ => FAILURE,
     }
 }

@@ -12,6 +12,10 @@ use crate::violation::{self, Transient, Violation};
 
 /// The error of every operation of this crate.
 ///
+/// Its message says what went wrong in this crate's terms; the cause, if any, is its
+/// [`source`](std::error::Error::source), not repeated in the message (print the chain, as
+/// `anyhow`'s `{:#}` does, to see both).
+///
 /// Constraint violations are mapped by constraint to the same variant on SQLite, PostgreSQL and
 /// MySQL, whether the statement came from this crate or not: convert any [`DbErr`] with
 /// `Error::from`. So are lost races ([`Error::Busy`]) and lost connections
@@ -21,10 +25,10 @@ use crate::violation::{self, Transient, Violation};
 #[non_exhaustive]
 pub enum Error {
     /// The email address is not valid; nothing was written.
-    #[error("invalid email address: {0}")]
+    #[error("invalid email address")]
     InvalidEmail(#[from] EmailError),
     /// The string names no user; nothing was read or written.
-    #[error("invalid user reference: {0}")]
+    #[error("invalid user reference")]
     InvalidUserRef(#[from] UserRefError),
     /// The page size is out of range.
     #[error("page size must be from 1 to 1000, not {0}")]
@@ -64,7 +68,7 @@ pub enum Error {
     /// The operation's transaction was not committed, except in one case no client can rule
     /// out: a connection lost while its `COMMIT` was on the way may have committed it. Look
     /// before running a non-idempotent operation again.
-    #[error("database unavailable: {0}")]
+    #[error("database unavailable")]
     Unavailable(#[source] DbErr),
     /// The database was too busy to finish the operation: a deadlock, a serialization failure,
     /// a lock wait timeout, a busy or locked SQLite database. Nothing of the operation was
@@ -74,10 +78,10 @@ pub enum Error {
     /// have already run their transaction again a few times before reporting this. Given a
     /// caller's transaction they report it at once, and only the caller can retry: the whole
     /// transaction, which MySQL has already rolled back after a deadlock.
-    #[error("database is busy; retry: {0}")]
+    #[error("database is busy; retry")]
     Busy(#[source] DbErr),
     /// Any other database error.
-    #[error("database error: {0}")]
+    #[error("database error")]
     Database(#[source] DbErr),
 }
 

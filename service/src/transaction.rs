@@ -40,12 +40,27 @@ where
     C: TransactionTrait,
 {
     let retry = begins_whole_transactions::<C>();
-    let mut attempt = 1;
+    retrying(retry, || run_once(db, work.clone())).await
+}
+
+/// Runs `attempt` until it succeeds, fails otherwise than with [`Error::Busy`], or has run
+/// [`ATTEMPTS`] times; once only unless `retry`.
+///
+/// A closure returning a future, not an async closure: the futures of async closures that
+/// borrow cannot yet be proven `Send`, and callers spawn these operations on other threads.
+pub(crate) async fn retrying<T, Attempt>(
+    retry: bool,
+    mut attempt: impl FnMut() -> Attempt,
+) -> Result<T>
+where
+    Attempt: Future<Output = Result<T>>,
+{
+    let mut attempts = 1;
     loop {
-        match run_once(db, work.clone()).await {
-            Err(Error::Busy(_)) if retry && attempt < ATTEMPTS => {
-                tokio::time::sleep(backoff(attempt)).await;
-                attempt += 1;
+        match attempt().await {
+            Err(Error::Busy(_)) if retry && attempts < ATTEMPTS => {
+                tokio::time::sleep(backoff(attempts)).await;
+                attempts += 1;
             }
             result => return result,
         }
@@ -94,7 +109,7 @@ where
 /// `TransactionTrait` does not tell, and `C` need not be `'static`, so `TypeId` cannot; the
 /// type's name can. Any type other than [`DatabaseConnection`], a caller's wrapper included, is
 /// never retried: the safe side.
-fn begins_whole_transactions<C>() -> bool {
+pub(crate) fn begins_whole_transactions<C>() -> bool {
     std::any::type_name::<C>() == std::any::type_name::<DatabaseConnection>()
 }
 

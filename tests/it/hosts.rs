@@ -1,7 +1,7 @@
 //! Hosts: never automatic, made by onboarding, at most one per user.
 
 use entity::host;
-use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter};
+use sea_orm::{ColumnTrait, EntityTrait, PaginatorTrait, QueryFilter, TransactionTrait};
 use service::testing::UserFactory;
 use service::{Error, UserRef};
 
@@ -76,4 +76,18 @@ async fn offboarding_removes_the_host_and_keeps_the_user_and_guest() {
     // Offboarded users can onboard again.
     service::onboard_host(&*db, &by_id(&account)).await.unwrap();
     assert_eq!(row_counts(&*db).await, (1, 1, 1));
+}
+
+#[tokio::test]
+async fn a_refused_onboarding_inside_a_callers_transaction_leaves_that_transaction_usable() {
+    let db = database().await;
+    let account = UserFactory::new().host().create(&*db).await.unwrap();
+    let txn = db.begin().await.unwrap();
+    let again = service::onboard_host(&txn, &by_id(&account)).await;
+    assert!(matches!(again, Err(Error::AlreadyHost)), "{again:?}");
+    service::create_user(&txn, email("after@example.com"))
+        .await
+        .unwrap();
+    txn.commit().await.unwrap();
+    assert_eq!(row_counts(&*db).await, (2, 2, 1));
 }

@@ -2,7 +2,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use sea_orm::TransactionTrait;
+use sea_orm::{ConnectionTrait, TransactionTrait};
 
 use crate::account::Account;
 use crate::email::Email;
@@ -45,7 +45,7 @@ impl UserFactory {
     /// # Errors
     ///
     /// Those of [`create_user`] and [`onboard_host`].
-    pub async fn create<C: TransactionTrait>(&self, db: &C) -> Result<Account> {
+    pub async fn create<C: ConnectionTrait + TransactionTrait>(&self, db: &C) -> Result<Account> {
         let email = match &self.email {
             Some(email) => email.clone(),
             None => unique_email()?,
@@ -62,7 +62,7 @@ impl UserFactory {
     /// # Errors
     ///
     /// Those of [`create_user`] and [`onboard_host`].
-    pub async fn create_many<C: TransactionTrait>(
+    pub async fn create_many<C: ConnectionTrait + TransactionTrait>(
         &self,
         db: &C,
         count: usize,
