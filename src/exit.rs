@@ -39,6 +39,14 @@ impl Failure {
     }
 }
 
+/// Whether `error` comes from writing to a closed pipe.
+pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
+    error
+        .chain()
+        .filter_map(|cause| cause.downcast_ref::<std::io::Error>())
+        .any(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+}
+
 /// The exit code of a service error.
 #[must_use]
 pub fn code_of(error: &Error) -> u8 {

@@ -40,6 +40,8 @@ fn main() -> ExitCode {
     };
     match runtime.block_on(commands::run(cli)) {
         Ok(()) => ExitCode::from(exit::OK),
+        // The reader went away (`accounts user list | head`): stop quietly, as other tools do.
+        Err(failure) if exit::is_broken_pipe(&failure.error) => ExitCode::from(exit::OK),
         Err(failure) => {
             // One line: the context chain, outermost first; no backtrace.
             eprintln!("error: {:#}", failure.error);

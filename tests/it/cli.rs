@@ -352,3 +352,30 @@ async fn the_tool_works_against_the_test_database() {
     tool.ok(&["user", "delete", "server@example.com"]);
     tool.fails(NOT_FOUND, &["user", "show", "server@example.com"]);
 }
+
+#[test]
+fn a_reader_that_stops_early_ends_the_listing_quietly() {
+    let tool = Tool::embedded();
+    tool.ok(&["seed", "--users", "3000"]);
+    let mut child = Command::new(env!("CARGO_BIN_EXE_accounts"))
+        .current_dir(tool.dir.path())
+        .args(["user", "list"])
+        .env_remove("DATABASE_URL")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Read one line, then hang up, as `| head -n 1` does.
+    let mut stdout = std::io::BufReader::new(child.stdout.take().unwrap());
+    let mut first = String::new();
+    std::io::BufRead::read_line(&mut stdout, &mut first).unwrap();
+    drop(stdout);
+    let output = child.wait_with_output().unwrap();
+    assert!(first.contains("@example.com"), "{first}");
+    assert_eq!(output.status.code(), Some(0));
+    assert!(
+        output.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
