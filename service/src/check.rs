@@ -5,7 +5,7 @@ use sea_orm::prelude::{Expr, Uuid};
 use sea_orm::sea_query::ExprTrait;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, JoinType, PaginatorTrait, QueryFilter, QuerySelect,
-    RelationTrait,
+    RelationDef, RelationTrait,
 };
 
 use crate::error::Result;
@@ -64,41 +64,59 @@ pub async fn check_invariants<C: ConnectionTrait>(db: &C) -> Result<InvariantRep
             .into_tuple()
             .all(db)
             .await?,
-        users_with_several_guests: guest::Entity::find()
-            .select_only()
-            .column(guest::Column::UserId)
-            .group_by(guest::Column::UserId)
-            .having(Expr::col(guest::Column::Id).count().gt(1))
-            .limit(MAX_OFFENDERS)
-            .into_tuple()
-            .all(db)
-            .await?,
-        users_with_several_hosts: host::Entity::find()
-            .select_only()
-            .column(host::Column::UserId)
-            .group_by(host::Column::UserId)
-            .having(Expr::col(host::Column::Id).count().gt(1))
-            .limit(MAX_OFFENDERS)
-            .into_tuple()
-            .all(db)
-            .await?,
-        orphan_guests: guest::Entity::find()
-            .select_only()
-            .column(guest::Column::Id)
-            .join(JoinType::LeftJoin, guest::Relation::User.def())
-            .filter(user::Column::Id.is_null())
-            .limit(MAX_OFFENDERS)
-            .into_tuple()
-            .all(db)
-            .await?,
-        orphan_hosts: host::Entity::find()
-            .select_only()
-            .column(host::Column::Id)
-            .join(JoinType::LeftJoin, host::Relation::User.def())
-            .filter(user::Column::Id.is_null())
-            .limit(MAX_OFFENDERS)
-            .into_tuple()
-            .all(db)
+        users_with_several_guests: users_with_several::<guest::Entity, _>(
+            db,
+            guest::Column::UserId,
+            guest::Column::Id,
+        )
+        .await?,
+        users_with_several_hosts: users_with_several::<host::Entity, _>(
+            db,
+            host::Column::UserId,
+            host::Column::Id,
+        )
+        .await?,
+        orphan_guests: orphans::<guest::Entity, _>(
+            db,
+            guest::Column::Id,
+            guest::Relation::User.def(),
+        )
+        .await?,
+        orphan_hosts: orphans::<host::Entity, _>(db, host::Column::Id, host::Relation::User.def())
             .await?,
     })
+}
+
+/// Users with more than one row of `E` (guests or hosts).
+async fn users_with_several<E: EntityTrait, C: ConnectionTrait>(
+    db: &C,
+    user_id: E::Column,
+    id: E::Column,
+) -> Result<Vec<Uuid>> {
+    Ok(E::find()
+        .select_only()
+        .column(user_id)
+        .group_by(user_id)
+        .having(Expr::col(id).count().gt(1))
+        .limit(MAX_OFFENDERS)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+/// Rows of `E` (guests or hosts) whose user, reached through `to_user`, does not exist.
+async fn orphans<E: EntityTrait, C: ConnectionTrait>(
+    db: &C,
+    id: E::Column,
+    to_user: RelationDef,
+) -> Result<Vec<Uuid>> {
+    Ok(E::find()
+        .select_only()
+        .column(id)
+        .join(JoinType::LeftJoin, to_user)
+        .filter(user::Column::Id.is_null())
+        .limit(MAX_OFFENDERS)
+        .into_tuple()
+        .all(db)
+        .await?)
 }

@@ -58,24 +58,47 @@ pub(crate) enum Transient {
     Lost,
 }
 
-/// The constraint of this schema that `err` violated, if any.
-pub(crate) fn classify(err: &DbErr) -> Option<Violation> {
-    let (DbErr::Exec(RuntimeErr::SqlxError(sqlx_err))
-    | DbErr::Query(RuntimeErr::SqlxError(sqlx_err))) = err
-    else {
-        return None;
-    };
-    let sqlx::Error::Database(db_err) = &**sqlx_err else {
+/// The error a database driver returned, by backend.
+enum DriverError<'a> {
+    Postgres(&'a PgDatabaseError),
+    MySql(&'a MySqlDatabaseError),
+    Sqlite(&'a SqliteError),
+}
+
+/// The sqlx error inside `err`, if SeaORM got one from sqlx. A `BEGIN` or `COMMIT` that fails
+/// comes back as `DbErr::Query`, a statement as `DbErr::Exec` or `DbErr::Query`, and
+/// connecting as `DbErr::Conn`.
+fn sqlx_error(err: &DbErr) -> Option<&sqlx::Error> {
+    match err {
+        DbErr::Conn(RuntimeErr::SqlxError(sqlx_err))
+        | DbErr::Exec(RuntimeErr::SqlxError(sqlx_err))
+        | DbErr::Query(RuntimeErr::SqlxError(sqlx_err)) => Some(sqlx_err),
+        _ => None,
+    }
+}
+
+/// The database's own error inside `err`, if the database reported one.
+fn driver_error(err: &sqlx::Error) -> Option<DriverError<'_>> {
+    let sqlx::Error::Database(db_err) = err else {
         return None;
     };
     if let Some(pg) = db_err.try_downcast_ref::<PgDatabaseError>() {
-        postgres(pg)
+        Some(DriverError::Postgres(pg))
     } else if let Some(mysql) = db_err.try_downcast_ref::<MySqlDatabaseError>() {
-        mysql_or_mariadb(mysql)
-    } else if let Some(lite) = db_err.try_downcast_ref::<SqliteError>() {
-        sqlite(lite)
+        Some(DriverError::MySql(mysql))
     } else {
-        None
+        db_err
+            .try_downcast_ref::<SqliteError>()
+            .map(DriverError::Sqlite)
+    }
+}
+
+/// The constraint of this schema that `err` violated, if any.
+pub(crate) fn classify(err: &DbErr) -> Option<Violation> {
+    match driver_error(sqlx_error(err)?)? {
+        DriverError::Postgres(pg) => postgres(pg),
+        DriverError::MySql(mysql) => mysql_or_mariadb(mysql),
+        DriverError::Sqlite(lite) => sqlite(lite),
     }
 }
 
@@ -154,36 +177,25 @@ fn sqlite(err: &SqliteError) -> Option<Violation> {
 }
 
 /// Whether `err` is a failure of the moment, and which.
-///
-/// A `BEGIN` or `COMMIT` that fails comes back as `DbErr::Query`, a statement as `DbErr::Exec`
-/// or `DbErr::Query`, and connecting as `DbErr::Conn`: all are read.
 pub(crate) fn transient(err: &DbErr) -> Option<Transient> {
-    let (DbErr::Conn(RuntimeErr::SqlxError(sqlx_err))
-    | DbErr::Exec(RuntimeErr::SqlxError(sqlx_err))
-    | DbErr::Query(RuntimeErr::SqlxError(sqlx_err))) = err
-    else {
-        return None;
-    };
-    match &**sqlx_err {
-        sqlx::Error::Database(db_err) => {
-            if let Some(pg) = db_err.try_downcast_ref::<PgDatabaseError>() {
-                postgres_transient(pg.code())
-            } else if let Some(mysql) = db_err.try_downcast_ref::<MySqlDatabaseError>() {
-                mysql_transient(mysql.number())
-            } else if let Some(lite) = db_err.try_downcast_ref::<SqliteError>() {
-                sqlite_transient(&lite.code()?)
-            } else {
-                None
-            }
-        }
-        // The socket or the SQLite worker thread is gone, or no connection came free.
-        sqlx::Error::Io(_)
-        | sqlx::Error::Tls(_)
-        | sqlx::Error::PoolTimedOut
-        | sqlx::Error::PoolClosed
-        | sqlx::Error::WorkerCrashed => Some(Transient::Lost),
-        _ => None,
+    let sqlx_err = sqlx_error(err)?;
+    if let Some(driver_err) = driver_error(sqlx_err) {
+        return match driver_err {
+            DriverError::Postgres(pg) => postgres_transient(pg.code()),
+            DriverError::MySql(mysql) => mysql_transient(mysql.number()),
+            DriverError::Sqlite(lite) => sqlite_transient(&lite.code()?),
+        };
     }
+    // The socket or the SQLite worker thread is gone, or no connection came free.
+    matches!(
+        sqlx_err,
+        sqlx::Error::Io(_)
+            | sqlx::Error::Tls(_)
+            | sqlx::Error::PoolTimedOut
+            | sqlx::Error::PoolClosed
+            | sqlx::Error::WorkerCrashed
+    )
+    .then_some(Transient::Lost)
 }
 
 /// PostgreSQL's SQLSTATEs of lost races and lost connections.

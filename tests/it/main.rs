@@ -6,6 +6,7 @@
 mod accounts;
 mod atomicity;
 mod batch;
+mod check;
 mod cli;
 mod constraints;
 mod emails;
