@@ -17,6 +17,17 @@ pub struct Cli {
     #[arg(long, global = true)]
     pub json: bool,
 
+    /// Seconds a statement may wait for a lock another session holds before the command
+    /// fails as busy (exit code 6).
+    #[arg(long, value_name = "SECS", env = "ACCOUNTS_LOCK_TIMEOUT", global = true,
+          default_value_t = 5.0, value_parser = seconds)]
+    pub lock_timeout: f64,
+
+    /// Seconds a statement may run (PostgreSQL and MySQL/MariaDB).
+    #[arg(long, value_name = "SECS", env = "ACCOUNTS_STATEMENT_TIMEOUT", global = true,
+          default_value_t = 30.0, value_parser = seconds)]
+    pub statement_timeout: f64,
+
     /// Log more (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
     #[arg(short, long, action = clap::ArgAction::Count, global = true)]
     pub verbose: u8,
@@ -46,16 +57,24 @@ pub enum Command {
 pub enum Migrate {
     /// Apply all pending migrations.
     Up,
-    /// Roll back the last migrations.
+    /// Roll back the last migrations, dropping their tables and rows (asks first).
     Down {
         /// How many to roll back.
         #[arg(short, long, default_value_t = 1)]
         num: u32,
+        /// Do not ask (needed when not on a terminal).
+        #[arg(short, long)]
+        yes: bool,
     },
     /// List migrations, applied or pending.
     Status,
-    /// Drop every table, then apply all migrations.
-    Fresh,
+    /// Drop this schema's tables (no other) and their rows, then apply all migrations (asks
+    /// first).
+    Fresh {
+        /// Do not ask (needed when not on a terminal).
+        #[arg(short, long)]
+        yes: bool,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -118,4 +137,14 @@ pub struct Seed {
     /// Also make every K-th user a host.
     #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..))]
     pub hosts_every: Option<u64>,
+}
+
+/// A number of seconds: positive, and below a day.
+fn seconds(raw: &str) -> Result<f64, String> {
+    match raw.parse::<f64>() {
+        Ok(secs) if secs > 0.0 && secs < 86_400.0 => Ok(secs),
+        _ => Err(format!(
+            "{raw:?} is not a number of seconds above 0 and below 86400"
+        )),
+    }
 }

@@ -1,65 +1,104 @@
 //! Opening the database the command works on.
 
+use std::time::Duration;
+
 use anyhow::{Context, anyhow};
-use migration::{DEFAULT_DATABASE_URL, Migrator, MigratorTrait, SchemaStatus, schema_status};
-use service::DatabaseConnection;
-use url::Url;
+use migration::{DEFAULT_DATABASE_URL, SchemaStatus, migrate_up, redact, schema_status};
+use service::{DatabaseConnection, Timeouts};
 
 use crate::exit::{DATABASE, Failure};
 
-/// Where the command's database is, and whether the user chose it.
+/// Whether a command may work on a schema that lost some of its objects.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Damage {
+    Refused,
+    Tolerated,
+}
+
+/// Where the command's database is, whether the user chose it, and how long it may wait.
 pub struct Target {
     url: String,
     embedded_default: bool,
+    timeouts: Timeouts,
 }
 
 impl Target {
-    pub fn new(database_url: Option<String>) -> Self {
+    pub fn new(database_url: Option<String>, lock_timeout: f64, statement_timeout: f64) -> Self {
+        let timeouts = Timeouts {
+            lock_wait: Duration::from_secs_f64(lock_timeout),
+            statement: Duration::from_secs_f64(statement_timeout),
+        };
         match database_url {
             Some(url) if !url.is_empty() => Self {
                 url,
                 embedded_default: false,
+                timeouts,
             },
             _ => Self {
                 url: DEFAULT_DATABASE_URL.to_owned(),
                 embedded_default: true,
+                timeouts,
             },
         }
     }
 
     /// The URL with any password replaced, for messages and logs.
     pub fn display(&self) -> String {
-        redacted(&self.url)
+        redact(&self.url).into_owned()
     }
 
     /// Connects, whatever state the schema is in (for `migrate`).
     pub async fn connect(&self) -> Result<DatabaseConnection, Failure> {
         tracing::info!(database = %self.display(), "connecting");
-        service::connect(&self.url)
+        service::connect_with(service::connect_options_with(&self.url, self.timeouts))
             .await
             .with_context(|| format!("cannot open the database {}", self.display()))
             .map_err(|error| Failure::new(DATABASE, error))
     }
 
-    /// Connects to a database whose schema is this build's. The embedded default is migrated
-    /// on first use; a database the user named is never changed behind their back.
+    /// Connects to a database whose schema is this build's and whole. The embedded default is
+    /// migrated on first use; a database the user named is never changed behind their back.
     pub async fn open(&self) -> Result<DatabaseConnection, Failure> {
+        self.open_with(Damage::Refused).await.map(|(db, _)| db)
+    }
+
+    /// As [`Target::open`], for looking into a damaged schema (`check`): a schema that lost
+    /// constraints or columns is opened, and what it lacks comes back; one that lost a table
+    /// is still refused, as there is nothing to look into.
+    pub async fn open_to_inspect(&self) -> Result<(DatabaseConnection, Vec<String>), Failure> {
+        self.open_with(Damage::Tolerated).await
+    }
+
+    async fn open_with(
+        &self,
+        damage: Damage,
+    ) -> Result<(DatabaseConnection, Vec<String>), Failure> {
         let db = self.connect().await?;
         let status = schema_status(&db)
             .await
             .map_err(|error| self.failure(anyhow!(error), "cannot read the schema version"))?;
         match status {
-            SchemaStatus::Current => Ok(db),
-            SchemaStatus::Behind { pending } if self.embedded_default => {
-                Migrator::up(&db, None)
+            SchemaStatus::Current => Ok((db, Vec::new())),
+            SchemaStatus::Damaged { missing }
+                if damage == Damage::Tolerated
+                    && !missing.iter().any(|what| what.starts_with("table ")) =>
+            {
+                Ok((db, missing))
+            }
+            SchemaStatus::Behind { .. } if self.embedded_default => {
+                // Several processes may start on a new file at once: the migration lock lets
+                // one migrate, and the others find nothing left to apply.
+                let applied = migrate_up(&db, None)
                     .await
                     .map_err(|error| self.failure(anyhow!(error), "cannot migrate"))?;
-                eprintln!(
-                    "applied {} pending migration(s) to {}",
-                    pending.len(),
-                    self.display()
-                );
-                Ok(db)
+                if !applied.is_empty() {
+                    eprintln!(
+                        "applied {} pending migration(s) to {}",
+                        applied.len(),
+                        self.display()
+                    );
+                }
+                Ok((db, Vec::new()))
             }
             SchemaStatus::Behind { pending } => Err(self.failure(
                 anyhow!(
@@ -76,6 +115,14 @@ impl Target {
                 ),
                 "the schema is newer than this build",
             )),
+            SchemaStatus::Damaged { missing } => Err(self.failure(
+                anyhow!(
+                    "missing {}; it was changed by hand: restore it, or rebuild it with \
+                     `accounts migrate fresh` (which drops the data)",
+                    missing.join(", ")
+                ),
+                "the schema is damaged",
+            )),
         }
     }
 
@@ -84,41 +131,5 @@ impl Target {
             DATABASE,
             error.context(format!("{what}: {}", self.display())),
         )
-    }
-}
-
-/// `url` with its password, if any, masked.
-fn redacted(url: &str) -> String {
-    match Url::parse(url) {
-        Ok(mut parsed) if parsed.password().is_some() => {
-            // Only fails for URLs that cannot have a password, which this one has.
-            let _ = parsed.set_password(Some("***"));
-            parsed.to_string()
-        }
-        Ok(_) => url.to_owned(),
-        // Not a URL the parser knows: show none of it rather than risk a secret.
-        Err(_) => "(the URL in DATABASE_URL)".to_owned(),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::redacted;
-
-    #[test]
-    fn a_password_in_a_url_is_masked() {
-        assert_eq!(
-            redacted("postgres://app:s3cr3t@db.internal:5432/accounts"),
-            "postgres://app:***@db.internal:5432/accounts"
-        );
-        assert_eq!(
-            redacted("mysql://root@127.0.0.1/x"),
-            "mysql://root@127.0.0.1/x"
-        );
-        assert_eq!(
-            redacted("sqlite://accounts.db?mode=rwc"),
-            "sqlite://accounts.db?mode=rwc"
-        );
-        assert!(!redacted("postgres://a:s3cr3t@[bad").contains("s3cr3t"));
     }
 }

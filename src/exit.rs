@@ -19,8 +19,11 @@ pub const INVALID_INPUT: u8 = 5;
 /// The database cannot be reached, stayed busy through the retries, or its schema is not the
 /// one this build knows.
 pub const DATABASE: u8 = 6;
-/// `check` found data that breaks an invariant.
+/// `check`, or a read, found data that breaks an invariant.
 pub const CHECK_FAILED: u8 = 7;
+/// Stopped by SIGINT (Ctrl-C) or SIGTERM before the end: 128 + SIGINT's number, as shells report
+/// a command ended by Ctrl-C.
+pub const INTERRUPTED: u8 = 130;
 
 /// The failure of a command: what to print and how to exit.
 #[derive(Debug)]
@@ -58,6 +61,7 @@ pub fn code_of(error: &Error) -> u8 {
         | Error::InvalidPageSize(_)
         | Error::BatchTooLarge(_) => INVALID_INPUT,
         Error::Unavailable(_) | Error::Busy(_) => DATABASE,
+        Error::Broken(_) => CHECK_FAILED,
         _ => FAILURE,
     }
 }

@@ -13,6 +13,7 @@ use clap::Parser;
 use tracing_subscriber::EnvFilter;
 
 fn main() -> ExitCode {
+    migration::redact_panics();
     // A DATABASE_URL in `.env` counts as if exported, as for `cargo run -p migration`.
     dotenvy::dotenv().ok();
     let cli = match cli::Cli::try_parse() {
@@ -43,14 +44,19 @@ fn main() -> ExitCode {
         // The reader went away (`accounts user list | head`): stop quietly, as other tools do.
         Err(failure) if exit::is_broken_pipe(&failure.error) => ExitCode::from(exit::OK),
         Err(failure) => {
-            // One line: the context chain, outermost first; no backtrace.
-            eprintln!("error: {:#}", failure.error);
+            // One line: the context chain, outermost first; no backtrace. A driver's message
+            // may quote the URL it was given.
+            eprintln!(
+                "error: {}",
+                migration::redact(&format!("{:#}", failure.error))
+            );
             failure.exit_code()
         }
     }
 }
 
-/// Quiet by default (warnings only); `-v` turns it up; `RUST_LOG` wins over both.
+/// Quiet by default (warnings only); `-v` turns it up; `RUST_LOG` wins over both. Every line
+/// is redacted: SeaORM traces its connect options, URL included.
 fn init_logging(verbose: u8) {
     let level = match verbose {
         0 => "warn",
@@ -61,6 +67,6 @@ fn init_logging(verbose: u8) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(|| migration::Redacting(std::io::stderr()))
         .init();
 }

@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use chrono::{DateTime, SecondsFormat, Utc};
 use entity::{guest, host};
 use serde::Serialize;
-use service::{Account, InvariantReport};
+use service::{Account, BrokenAccount, InvariantReport};
 use uuid::Uuid;
 
 /// Where results go, and in which format.
@@ -124,6 +124,32 @@ impl Output {
         self.out.flush()
     }
 
+    /// A user whose rows break an invariant, in place of its account: in a list or alone.
+    pub fn broken(&mut self, broken: &BrokenAccount) -> io::Result<()> {
+        let user = &broken.user;
+        if self.json {
+            return self.json_line(&serde_json::json!({
+                "id": user.id,
+                "email": user.email,
+                "created_at": time(user.created_at),
+                "updated_at": time(user.updated_at),
+                "guest": null,
+                "host": broken.host.as_ref().map(RowJson::from),
+                "missing": [broken.missing.to_string()],
+            }));
+        }
+        let role = match broken.host {
+            Some(_) => "host",
+            None => "-",
+        };
+        writeln!(
+            self.out,
+            "{}  {:<10}  {}  BROKEN: no {}",
+            user.id, role, user.email, broken.missing
+        )?;
+        self.out.flush()
+    }
+
     /// A host just onboarded.
     pub fn host(&mut self, host: &host::Model) -> io::Result<()> {
         if self.json {
@@ -140,7 +166,8 @@ impl Output {
         writeln!(self.out, "{event}: {user}")
     }
 
-    /// The summary of a seeding run.
+    /// The summary of a seeding run: the users and hosts it committed, all it was asked for or,
+    /// when it stopped early, those of the batches it committed before.
     pub fn seeded(&mut self, users: u64, hosts: u64) -> io::Result<()> {
         if self.json {
             return self.json_line(&serde_json::json!({ "users": users, "hosts": hosts }));
@@ -162,21 +189,26 @@ impl Output {
     }
 
     /// The invariant check.
+    ///
+    /// Text: one `kind  id` line per listed offender, and after a kind whose offenders were
+    /// not all listed, `kind: N in all, M not listed`, so that a truncated list never passes
+    /// for a complete one. JSON: every kind twice, for compatibility: as the array of listed
+    /// ids (the original shape) and under `offenders` as `{"total", "ids", "unlisted"}`.
     pub fn check(&mut self, report: &InvariantReport) -> io::Result<()> {
-        let offenders = [
-            ("users_without_guest", &report.users_without_guest),
-            (
-                "users_with_several_guests",
-                &report.users_with_several_guests,
-            ),
-            ("users_with_several_hosts", &report.users_with_several_hosts),
-            ("orphan_guests", &report.orphan_guests),
-            ("orphan_hosts", &report.orphan_hosts),
-        ];
+        let kinds = report.kinds();
         if self.json {
-            let mut value = serde_json::json!({ "ok": report.holds(), "users": report.users });
-            for (name, ids) in offenders {
-                value[name] = serde_json::json!(ids);
+            let mut value = serde_json::json!({
+                "ok": report.holds(),
+                "users": report.users,
+                "offenders": {},
+            });
+            for (name, offenders) in kinds {
+                value[name] = serde_json::json!(offenders.ids);
+                value["offenders"][name] = serde_json::json!({
+                    "total": offenders.total,
+                    "ids": offenders.ids,
+                    "unlisted": offenders.unlisted(),
+                });
             }
             return self.json_line(&value);
         }
@@ -187,9 +219,17 @@ impl Output {
                 report.users
             );
         }
-        for (name, ids) in offenders {
-            for id in ids {
+        for (name, offenders) in kinds {
+            for id in &offenders.ids {
                 writeln!(self.out, "{name}  {id}")?;
+            }
+            if offenders.unlisted() > 0 {
+                writeln!(
+                    self.out,
+                    "{name}: {} in all, {} not listed",
+                    offenders.total,
+                    offenders.unlisted()
+                )?;
             }
         }
         Ok(())

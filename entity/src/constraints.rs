@@ -17,6 +17,16 @@ pub const HOSTS_USER_ID_UNIQUE: &str = "uq_hosts_user_id";
 /// Foreign key `hosts.user_id` → `users.id`, `ON DELETE RESTRICT`.
 pub const HOSTS_USER_ID_FOREIGN_KEY: &str = "fk_hosts_user_id";
 
+/// Every name above: the constraints the application relies on being there.
+pub const ALL: [&str; 6] = [
+    USERS_EMAIL_UNIQUE,
+    USERS_EMAIL_LOWERCASE,
+    GUESTS_USER_ID_UNIQUE,
+    GUESTS_USER_ID_FOREIGN_KEY,
+    HOSTS_USER_ID_UNIQUE,
+    HOSTS_USER_ID_FOREIGN_KEY,
+];
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -24,14 +34,7 @@ mod tests {
     #[test]
     fn every_name_fits_the_shortest_identifier_limit_of_the_three_databases() {
         // PostgreSQL truncates identifiers beyond 63 bytes; MySQL refuses beyond 64.
-        for name in [
-            USERS_EMAIL_UNIQUE,
-            USERS_EMAIL_LOWERCASE,
-            GUESTS_USER_ID_UNIQUE,
-            GUESTS_USER_ID_FOREIGN_KEY,
-            HOSTS_USER_ID_UNIQUE,
-            HOSTS_USER_ID_FOREIGN_KEY,
-        ] {
+        for name in ALL {
             assert!(name.len() <= 63, "{name}");
             assert!(
                 name.bytes().all(|b| b.is_ascii_lowercase() || b == b'_'),

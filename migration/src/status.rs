@@ -21,10 +21,18 @@ pub enum SchemaStatus {
         /// Names of the unknown applied migrations.
         unknown: Vec<String>,
     },
+    /// Every migration is applied, but tables, columns or constraints they made are gone
+    /// (dropped by hand, restored from elsewhere).
+    Damaged {
+        /// What is missing, one line each (see [`missing_objects`](crate::missing_objects)).
+        missing: Vec<String>,
+    },
 }
 
 /// Reads the schema status of `db` without changing anything (not even creating the
-/// migrations table, which `Migrator::get_pending_migrations` would).
+/// migrations table, which `Migrator::get_pending_migrations` would). When every migration is
+/// applied, the catalog is read too ([`missing_objects`](crate::missing_objects)): three
+/// statements in all.
 ///
 /// # Errors
 ///
@@ -58,9 +66,13 @@ pub async fn schema_status(db: &DatabaseConnection) -> Result<SchemaStatus, DbEr
         .into_iter()
         .filter(|name| !applied.contains(name))
         .collect();
-    Ok(if pending.is_empty() {
+    if !pending.is_empty() {
+        return Ok(SchemaStatus::Behind { pending });
+    }
+    let missing = crate::missing_objects(db).await?;
+    Ok(if missing.is_empty() {
         SchemaStatus::Current
     } else {
-        SchemaStatus::Behind { pending }
+        SchemaStatus::Damaged { missing }
     })
 }

@@ -17,25 +17,67 @@ pub struct Account {
 }
 
 impl Account {
-    /// Assembles an account from a joined row.
+    /// Assembles an account from a joined row, or says what of it is missing.
     ///
     /// # Errors
     ///
-    /// [`Error::GuestMissing`] if the user has no guest: the schema's invariant is broken
-    /// (a row was written around the service).
+    /// The [`BrokenAccount`] if the user has no guest: the schema's invariant is broken (a row
+    /// was written or deleted around the service).
     pub(crate) fn from_row(
         (user, guest, host): (user::Model, Option<guest::Model>, Option<host::Model>),
-    ) -> Result<Self, Error> {
-        let guest = guest.ok_or(Error::GuestMissing(user.id))?;
-        Ok(Self { user, guest, host })
+    ) -> Result<Self, BrokenAccount> {
+        match guest {
+            Some(guest) => Ok(Self { user, guest, host }),
+            None => Err(BrokenAccount {
+                user,
+                host,
+                missing: Missing::Guest,
+            }),
+        }
+    }
+}
+
+/// A user whose rows break an invariant, as far as they go: reads return it beside the healthy
+/// accounts rather than fail as a whole, so that one broken row hides nothing else.
+///
+/// The schema's constraints make it impossible; only a write around the service (a guest
+/// deleted by hand, constraints dropped, rows restored from elsewhere) makes one.
+/// `check_invariants` lists them all.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct BrokenAccount {
+    /// The user row.
+    pub user: user::Model,
+    /// The user's host, if it has one.
+    pub host: Option<host::Model>,
+    /// What the user lacks.
+    pub missing: Missing,
+}
+
+/// What a [`BrokenAccount`] lacks.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Missing {
+    /// Its guest, which every user has.
+    Guest,
+}
+
+impl std::fmt::Display for Missing {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Guest => "guest",
+        })
     }
 }
 
 /// One page of [`Account`]s in id order, and where the next one starts.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Page {
-    /// The accounts of this page, by ascending user id (creation order: ids are UUIDv7).
+    /// The healthy accounts of this page, by ascending user id (creation order: ids are
+    /// UUIDv7).
     pub accounts: Vec<Account>,
+    /// The users of this page whose rows break an invariant, by ascending user id; empty on a
+    /// healthy database.
+    pub broken: Vec<BrokenAccount>,
     /// The cursor of the next page, `None` on the last page.
     pub next: Option<Uuid>,
 }

@@ -3,9 +3,10 @@
 use entity::constraints::{
     GUESTS_USER_ID_UNIQUE, HOSTS_USER_ID_UNIQUE, USERS_EMAIL_LOWERCASE, USERS_EMAIL_UNIQUE,
 };
-use sea_orm::prelude::Uuid;
+use migration::redact;
 use sea_orm::{DbErr, RuntimeErr};
 
+use crate::account::BrokenAccount;
 use crate::email::EmailError;
 use crate::user_ref::UserRefError;
 use crate::violation::{self, Transient, Violation};
@@ -59,9 +60,10 @@ pub enum Error {
     /// (`ON DELETE RESTRICT` of `fk_guests_user_id` or `fk_hosts_user_id`).
     #[error("user still has a guest or a host")]
     UserInUse,
-    /// The user has no guest: the invariant that every user has one is broken.
-    #[error("user {0} has no guest")]
-    GuestMissing(Uuid),
+    /// The user's rows break an invariant (it has no guest): the account as far as it goes.
+    /// Nothing was written.
+    #[error("user {} has no {}: its rows break an invariant", .0.user.id, .0.missing)]
+    Broken(Box<BrokenAccount>),
     /// The database cannot be reached, no connection came free in time, or the connection was
     /// lost in the middle of the operation (killed, the server shutting down, the network).
     ///
@@ -71,11 +73,14 @@ pub enum Error {
     #[error("database unavailable")]
     Unavailable(#[source] DbErr),
     /// The database was too busy to finish the operation: a deadlock, a serialization failure,
-    /// a lock wait timeout, a busy or locked SQLite database. Nothing of the operation was
-    /// written, and running it again may succeed.
+    /// a lock held by another session for longer than the lock wait timeout
+    /// ([`Timeouts`](crate::Timeouts)), a statement that ran past the statement timeout, a busy
+    /// or locked SQLite database. Nothing of the operation was written, and running it again
+    /// may succeed.
     ///
     /// Operations given a connection pool ([`DatabaseConnection`](sea_orm::DatabaseConnection))
-    /// have already run their transaction again a few times before reporting this. Given a
+    /// have already run their transaction again, as long as the time spent stayed within
+    /// [`RETRY_BUDGET`](crate::RETRY_BUDGET), before reporting this. Given a
     /// caller's transaction they report it at once, and only the caller can retry: the whole
     /// transaction, which MySQL has already rolled back after a deadlock.
     #[error("database is busy; retry")]
@@ -119,83 +124,22 @@ impl From<DbErr> for Error {
 fn redacted(err: DbErr) -> DbErr {
     // Debug may show what Display does not (a driver error's fields), and the other way round
     // (Debug escapes quotes).
-    let quotes_password = |text: &str| redact_passwords(text).is_some();
-    if !quotes_password(&err.to_string()) && !quotes_password(&format!("{err:?}")) {
+    let (display, debug) = (err.to_string(), format!("{err:?}"));
+    if redact(&display) == display && redact(&debug) == debug {
         return err;
     }
-    let redact = |text: String| redact_passwords(&text).unwrap_or(text);
+    let redacted = |text: String| redact(&text).into_owned();
     match err {
-        DbErr::Conn(runtime) => DbErr::Conn(RuntimeErr::Internal(redact(runtime.to_string()))),
-        DbErr::Exec(runtime) => DbErr::Exec(RuntimeErr::Internal(redact(runtime.to_string()))),
-        DbErr::Query(runtime) => DbErr::Query(RuntimeErr::Internal(redact(runtime.to_string()))),
-        other => DbErr::Custom(redact(other.to_string())),
+        DbErr::Conn(runtime) => DbErr::Conn(RuntimeErr::Internal(redacted(runtime.to_string()))),
+        DbErr::Exec(runtime) => DbErr::Exec(RuntimeErr::Internal(redacted(runtime.to_string()))),
+        DbErr::Query(runtime) => DbErr::Query(RuntimeErr::Internal(redacted(runtime.to_string()))),
+        other => DbErr::Custom(redacted(other.to_string())),
     }
-}
-
-/// `text` with every password in it replaced by `***`, or `None` if it has none: the
-/// password of a URL (`scheme://user:password@host`), and a `password=` parameter.
-///
-/// A URL has no whitespace, so a URL's userinfo is taken to end at the last `@` before the next
-/// whitespace: a password with an unescaped `@`, `/` or quote in it is still covered.
-fn redact_passwords(text: &str) -> Option<String> {
-    let mut out = String::with_capacity(text.len());
-    let mut found = false;
-    let mut rest = text;
-    while let Some(scheme_end) = rest.find("://") {
-        let authority_start = scheme_end + 3;
-        out.push_str(&rest[..authority_start]);
-        rest = &rest[authority_start..];
-        let token = &rest[..rest.find(char::is_whitespace).unwrap_or(rest.len())];
-        let userinfo = token.rfind('@').map(|at| &token[..at]);
-        if let Some((user, _password)) = userinfo.and_then(|info| info.split_once(':')) {
-            out.push_str(user);
-            out.push_str(":***");
-            rest = &rest[userinfo.map_or(0, str::len)..];
-            found = true;
-        }
-    }
-    out.push_str(rest);
-    let mut text = out;
-    let mut searched = 0;
-    while let Some(key) = text[searched..].find("password=") {
-        let value_start = searched + key + "password=".len();
-        let value_len = text[value_start..]
-            .find(|c: char| c == '&' || c.is_whitespace())
-            .unwrap_or(text.len() - value_start);
-        text.replace_range(value_start..value_start + value_len, "***");
-        searched = value_start + 3;
-        found = true;
-    }
-    found.then_some(text)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn passwords_in_urls_and_parameters_are_replaced() {
-        let cases = [
-            (
-                "The connection string 'postgres://me:s3cr3t@127.0.0.1:x/db' cannot be parsed.",
-                Some("The connection string 'postgres://me:***@127.0.0.1:x/db' cannot be parsed."),
-            ),
-            (
-                "a://u:p@ss/w'rd@h/x b://v:q@h",
-                Some("a://u:***@h/x b://v:***@h"),
-            ),
-            ("mysql://root@127.0.0.1:3306/mysql", None),
-            ("no url here", None),
-            (
-                "host=h password=s3cr3t&x=1 user=u",
-                Some("host=h password=***&x=1 user=u"),
-            ),
-            ("password=", Some("password=***")),
-        ];
-        for (text, expected) in cases {
-            assert_eq!(redact_passwords(text).as_deref(), expected, "{text}");
-        }
-    }
 
     #[test]
     fn an_error_quoting_a_password_keeps_its_kind_but_not_the_password() {

@@ -3,12 +3,11 @@
 use entity::{host, user};
 use sea_orm::prelude::Uuid;
 use sea_orm::{
-    ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, PaginatorTrait,
-    QueryFilter, TransactionTrait,
+    ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
 };
 
 use crate::error::{Error, Result};
-use crate::transaction;
+use crate::transaction::{self, Retryable};
 use crate::user_ref::UserRef;
 use crate::users::user_id;
 
@@ -28,10 +27,10 @@ use crate::users::user_id;
 /// [`Error::UserNotFound`], [`Error::AlreadyHost`], or a database error.
 pub async fn onboard_host<C>(db: &C, user_ref: &UserRef) -> Result<host::Model>
 where
-    C: ConnectionTrait + TransactionTrait,
+    C: ConnectionTrait + Retryable,
 {
     match user_ref {
-        UserRef::Id(id) if transaction::begins_whole_transactions::<C>() => {
+        UserRef::Id(id) if db.begins_whole_transactions() => {
             transaction::retrying(true, || insert_host(db, *id)).await
         }
         _ => {
@@ -43,12 +42,15 @@ where
     }
 }
 
+/// One `INSERT` of a host built in memory, on every backend: `ActiveModel::insert` would read
+/// the row back on MySQL, in a second statement that, outside a transaction, can find it
+/// already offboarded and report a committed onboarding as failed.
 async fn insert_host<C: ConnectionTrait>(db: &C, user_id: Uuid) -> Result<host::Model> {
-    let host = host::ActiveModel {
-        user_id: Set(user_id),
-        ..Default::default()
-    };
-    Ok(host.insert(db).await?)
+    let host = host::Model::new_for(user_id);
+    host::Entity::insert(host.clone().into_active_model())
+        .exec_without_returning(db)
+        .await?;
+    Ok(host)
 }
 
 /// Removes the host of the user named by `user_ref`, in one transaction. The user and its guest
@@ -57,7 +59,7 @@ async fn insert_host<C: ConnectionTrait>(db: &C, user_id: Uuid) -> Result<host::
 /// # Errors
 ///
 /// [`Error::UserNotFound`], [`Error::NotAHost`], or a database error.
-pub async fn offboard_host<C: TransactionTrait>(db: &C, user_ref: &UserRef) -> Result<()> {
+pub async fn offboard_host<C: Retryable>(db: &C, user_ref: &UserRef) -> Result<()> {
     transaction::run(db, async |txn| {
         let user_id = user_id(txn, user_ref).await?;
         let deleted = host::Entity::delete_many()

@@ -44,13 +44,16 @@ mod violation;
 #[cfg(feature = "testing")]
 pub mod testing;
 
-pub use account::{Account, Page, PageSize};
-pub use batch::{MAX_BATCH_SIZE, create_users};
-pub use check::{InvariantReport, MAX_OFFENDERS, check_invariants};
-pub use connect::{CONNECT_TIMEOUT, connect, connect_options, connect_with};
+pub use account::{Account, BrokenAccount, Missing, Page, PageSize};
+pub use batch::{MAX_BATCH_SIZE, NewAccount, create_accounts, create_users};
+pub use check::{InvariantReport, MAX_OFFENDERS, Offenders, check_invariants};
+pub use connect::{
+    CONNECT_TIMEOUT, Timeouts, connect, connect_options, connect_options_with, connect_with,
+};
 pub use email::{Email, EmailError, MAX_EMAIL_LEN};
 pub use error::{Error, Result};
 pub use hosts::{offboard_host, onboard_host};
+pub use transaction::{RETRY_BUDGET, Retryable};
 pub use user_ref::{UserRef, UserRefError};
 pub use users::{change_email, create_user, delete_user, find_user, list_users};
 

@@ -1,22 +1,28 @@
 //! One transaction per business operation, run again when the database was too busy for it.
 
 use std::hash::{BuildHasher, RandomState};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sea_orm::{
-    DatabaseConnection, SqliteTransactionMode, TransactionOptions, TransactionSession,
-    TransactionTrait,
+    DatabaseConnection, DatabaseTransaction, SqliteTransactionMode, TransactionOptions,
+    TransactionSession, TransactionTrait,
 };
 
 use crate::error::{Error, Result};
 
-/// How many times in all a transaction that failed with [`Error::Busy`] is run.
+/// The most times in all a transaction that failed with [`Error::Busy`] is run.
+const ATTEMPTS: u32 = 4;
+
+/// How long an operation may keep running its transaction again after it failed with
+/// [`Error::Busy`]: a try is only started if the time already spent, plus as long again as the
+/// last try took, fits within it.
 ///
 /// A lost race (a deadlock, a serialization failure, a SQLite snapshot gone stale) fails at
-/// once and usually succeeds on the next try; a timeout (MySQL's lock wait, SQLite's busy
-/// timeout) has already waited long, and more tries would only multiply that. Four covers the
-/// first without making the second much worse.
-const ATTEMPTS: u32 = 4;
+/// once and usually succeeds on the next try; a lock wait timeout has already waited its whole
+/// timeout ([`Timeouts::lock_wait`](crate::Timeouts)), and trying again blindly would
+/// multiply that wait by the number of tries. Twice the default lock wait lets a busy operation
+/// wait for one lock twice, then report [`Error::Busy`].
+pub const RETRY_BUDGET: Duration = Duration::from_secs(10);
 
 /// The longest wait before the first retry; each further retry waits up to twice as long.
 const FIRST_BACKOFF: Duration = Duration::from_millis(10);
@@ -37,14 +43,15 @@ pub(crate) async fn run<C, T>(
     work: impl AsyncFnOnce(&C::Transaction) -> Result<T> + Clone,
 ) -> Result<T>
 where
-    C: TransactionTrait,
+    C: Retryable,
 {
-    let retry = begins_whole_transactions::<C>();
+    let retry = db.begins_whole_transactions();
     retrying(retry, || run_once(db, work.clone())).await
 }
 
-/// Runs `attempt` until it succeeds, fails otherwise than with [`Error::Busy`], or has run
-/// [`ATTEMPTS`] times; once only unless `retry`.
+/// Runs `attempt` until it succeeds, fails otherwise than with [`Error::Busy`], has run
+/// [`ATTEMPTS`] times, or another try would not fit within [`RETRY_BUDGET`]; once only unless
+/// `retry`.
 ///
 /// A closure returning a future, not an async closure: the futures of async closures that
 /// borrow cannot yet be proven `Send`, and callers spawn these operations on other threads.
@@ -55,11 +62,19 @@ pub(crate) async fn retrying<T, Attempt>(
 where
     Attempt: Future<Output = Result<T>>,
 {
+    let start = Instant::now();
     let mut attempts = 1;
     loop {
+        let began = Instant::now();
         match attempt().await {
-            Err(Error::Busy(_)) if retry && attempts < ATTEMPTS => {
-                tokio::time::sleep(backoff(attempts)).await;
+            Err(Error::Busy(err)) if retry && attempts < ATTEMPTS => {
+                let wait = backoff(attempts);
+                // The next try is assumed to take as long as this one: one that waited for a
+                // lock until its timeout will likely wait as long again.
+                if start.elapsed() + began.elapsed() + wait > RETRY_BUDGET {
+                    return Err(Error::Busy(err));
+                }
+                tokio::time::sleep(wait).await;
                 attempts += 1;
             }
             result => return result,
@@ -103,14 +118,29 @@ where
     }
 }
 
-/// Whether each `begin` on a `C` starts a whole transaction, which can be run again: true for
-/// a connection pool, false for a caller's transaction, where `begin` makes a savepoint.
+/// A connection the operations of this crate run on: a pool, or a caller's transaction. It
+/// says whether a transaction begun on it may be run again after a lost race.
 ///
-/// `TransactionTrait` does not tell, and `C` need not be `'static`, so `TypeId` cannot; the
-/// type's name can. Any type other than [`DatabaseConnection`], a caller's wrapper included, is
-/// never retried: the safe side.
-pub(crate) fn begins_whole_transactions<C>() -> bool {
-    std::any::type_name::<C>() == std::any::type_name::<DatabaseConnection>()
+/// A `begin` on a pool starts a whole transaction, which can be run again from the start. On a
+/// caller's transaction it makes a savepoint, which must not be: a busy error may have ended the
+/// caller's whole transaction (MySQL rolls all of it back after a deadlock), and running the
+/// savepoint again would then write outside of any transaction. Only the caller can run its
+/// transaction again.
+pub trait Retryable: TransactionTrait {
+    /// Whether a transaction begun here is a whole one, which may be run again.
+    fn begins_whole_transactions(&self) -> bool;
+}
+
+impl Retryable for DatabaseConnection {
+    fn begins_whole_transactions(&self) -> bool {
+        true
+    }
+}
+
+impl Retryable for DatabaseTransaction {
+    fn begins_whole_transactions(&self) -> bool {
+        false
+    }
 }
 
 /// A random wait before retry `attempt` (from 1): "full jitter", anywhere from zero to a
@@ -125,14 +155,12 @@ fn backoff(attempt: u32) -> Duration {
 
 #[cfg(test)]
 mod tests {
-    use sea_orm::DatabaseTransaction;
-
     use super::*;
 
     #[test]
     fn only_a_connection_pool_is_retried() {
-        assert!(begins_whole_transactions::<DatabaseConnection>());
-        assert!(!begins_whole_transactions::<DatabaseTransaction>());
+        let pool = DatabaseConnection::default();
+        assert!(pool.begins_whole_transactions());
     }
 
     #[test]

@@ -5,13 +5,12 @@ use sea_orm::prelude::Uuid;
 use sea_orm::{
     ActiveModelTrait, ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait,
     IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, SelectThree, TopologyStar,
-    TransactionTrait,
 };
 
-use crate::account::{Account, Page, PageSize};
+use crate::account::{Account, BrokenAccount, Page, PageSize};
 use crate::email::Email;
 use crate::error::{Error, Result};
-use crate::transaction;
+use crate::transaction::{self, Retryable};
 use crate::user_ref::UserRef;
 
 /// Users joined with their guest and host: one statement, two `LEFT JOIN`s.
@@ -29,7 +28,7 @@ fn accounts() -> SelectThree<user::Entity, guest::Entity, host::Entity, Topology
 /// # Errors
 ///
 /// [`Error::EmailTaken`] if a user has that address already, or a database error.
-pub async fn create_user<C: TransactionTrait>(db: &C, email: Email) -> Result<Account> {
+pub async fn create_user<C: Retryable>(db: &C, email: Email) -> Result<Account> {
     let user = transaction::run(db, async |txn| {
         let user = user::ActiveModel {
             email: Set(email.into_string()),
@@ -50,8 +49,8 @@ pub async fn create_user<C: TransactionTrait>(db: &C, email: Email) -> Result<Ac
 ///
 /// # Errors
 ///
-/// [`Error::UserNotFound`], [`Error::GuestMissing`] if the user has no guest, or a database
-/// error.
+/// [`Error::UserNotFound`], [`Error::Broken`] with what there is of the user if it has no
+/// guest, or a database error.
 pub async fn find_user<C: ConnectionTrait>(db: &C, user_ref: &UserRef) -> Result<Account> {
     let query = match user_ref {
         UserRef::Id(id) => accounts().filter(user::Column::Id.eq(*id)),
@@ -62,6 +61,7 @@ pub async fn find_user<C: ConnectionTrait>(db: &C, user_ref: &UserRef) -> Result
     // is one row at most anyway.
     let row = query.all(db).await?.into_iter().next();
     Account::from_row(row.ok_or(Error::UserNotFound)?)
+        .map_err(|broken| Error::Broken(Box::new(broken)))
 }
 
 /// The page of at most `size` accounts whose user ids come after `after` (from the first user
@@ -72,7 +72,8 @@ pub async fn find_user<C: ConnectionTrait>(db: &C, user_ref: &UserRef) -> Result
 ///
 /// # Errors
 ///
-/// [`Error::GuestMissing`] if a user of the page has no guest, or a database error.
+/// A database error. A user whose rows break an invariant does not fail the page: it is in
+/// [`Page::broken`], and the page goes on past it.
 pub async fn list_users<C: ConnectionTrait>(
     db: &C,
     after: Option<Uuid>,
@@ -88,26 +89,35 @@ pub async fn list_users<C: ConnectionTrait>(
         .limit(size.get() + 1)
         .all(db)
         .await?;
-    let mut accounts = rows
-        .into_iter()
-        .map(Account::from_row)
-        .collect::<Result<Vec<_>>>()?;
-    let next = if accounts.len() as u64 > size.get() {
-        accounts.pop();
-        accounts.last().map(|account| account.user.id)
-    } else {
-        None
+    let more = rows.len() as u64 > size.get();
+    let (mut accounts, mut broken) = (Vec::new(), Vec::new());
+    for row in rows.into_iter().take(size.get() as usize) {
+        match Account::from_row(row) {
+            Ok(account) => accounts.push(account),
+            Err(account) => broken.push(account),
+        }
+    }
+    let last = |accounts: &[Account], broken: &[BrokenAccount]| {
+        let healthy = accounts.last().map(|account| account.user.id);
+        let broken = broken.last().map(|account| account.user.id);
+        healthy.max(broken)
     };
-    Ok(Page { accounts, next })
+    let next = if more { last(&accounts, &broken) } else { None };
+    Ok(Page {
+        accounts,
+        broken,
+        next,
+    })
 }
 
 /// Changes the email address of the user named by `user_ref`, in one transaction.
 ///
 /// # Errors
 ///
-/// [`Error::UserNotFound`], [`Error::EmailTaken`] if another user has `new_email`, or a
-/// database error.
-pub async fn change_email<C: TransactionTrait>(
+/// [`Error::UserNotFound`], [`Error::EmailTaken`] if another user has `new_email`,
+/// [`Error::Broken`] if the user has no guest (a broken account is not changed: nothing is
+/// written), or a database error.
+pub async fn change_email<C: Retryable>(
     db: &C,
     user_ref: &UserRef,
     new_email: Email,
@@ -132,7 +142,7 @@ pub async fn change_email<C: TransactionTrait>(
 ///
 /// [`Error::UserNotFound`], [`Error::UserInUse`] if a host was onboarded for the user while it
 /// was being deleted, or a database error.
-pub async fn delete_user<C: TransactionTrait>(db: &C, user_ref: &UserRef) -> Result<()> {
+pub async fn delete_user<C: Retryable>(db: &C, user_ref: &UserRef) -> Result<()> {
     transaction::run(db, async |txn| {
         let user_id = user_id(txn, user_ref).await?;
         host::Entity::delete_many()

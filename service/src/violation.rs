@@ -50,7 +50,8 @@ const SQLITE_UNIQUE_COLUMNS: [(&str, &str); 3] = [
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Transient {
     /// The statement lost a race for a lock or a snapshot, or waited too long for one: a
-    /// deadlock, a serialization failure, a lock wait timeout, a busy or locked SQLite database.
+    /// deadlock, a serialization failure, a lock wait timeout, a statement timeout, a busy or
+    /// locked SQLite database.
     /// The database has undone the statement (MySQL a deadlocked transaction as a whole);
     /// nothing of it was committed.
     Busy,
@@ -201,8 +202,9 @@ pub(crate) fn transient(err: &DbErr) -> Option<Transient> {
 /// PostgreSQL's SQLSTATEs of lost races and lost connections.
 fn postgres_transient(code: &str) -> Option<Transient> {
     match code {
-        // serialization_failure, deadlock_detected, lock_not_available (`lock_timeout`, `NOWAIT`)
-        "40001" | "40P01" | "55P03" => Some(Transient::Busy),
+        // serialization_failure, deadlock_detected, lock_not_available (`lock_timeout`, `NOWAIT`),
+        // query_canceled (`statement_timeout`)
+        "40001" | "40P01" | "55P03" | "57014" => Some(Transient::Busy),
         // admin_shutdown (`pg_terminate_backend`, a fast shutdown), crash_shutdown,
         // cannot_connect_now (starting up or shutting down)
         "57P01" | "57P02" | "57P03" => Some(Transient::Lost),
@@ -215,9 +217,11 @@ fn postgres_transient(code: &str) -> Option<Transient> {
 /// MySQL's and MariaDB's error numbers of lost races and lost connections.
 fn mysql_transient(number: u16) -> Option<Transient> {
     match number {
-        // ER_LOCK_DEADLOCK, ER_LOCK_WAIT_TIMEOUT, and ER_CHECKREAD: MariaDB's serialization
-        // failure ("Record has changed since last read") under `innodb_snapshot_isolation`.
-        1213 | 1205 | 1020 => Some(Transient::Busy),
+        // ER_LOCK_DEADLOCK, ER_LOCK_WAIT_TIMEOUT (row locks and, through `lock_wait_timeout`,
+        // metadata locks), ER_CHECKREAD: MariaDB's serialization failure ("Record has changed
+        // since last read") under `innodb_snapshot_isolation`; MariaDB's ER_STATEMENT_TIMEOUT
+        // (`max_statement_time`) and MySQL's ER_QUERY_TIMEOUT (`max_execution_time`).
+        1213 | 1205 | 1020 | 1969 | 3024 => Some(Transient::Busy),
         // ER_SERVER_SHUTDOWN, and MariaDB's ER_CONNECTION_KILLED (`KILL CONNECTION` of this
         // connection while it ran a statement).
         1053 | 1927 => Some(Transient::Lost),

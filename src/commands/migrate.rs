@@ -1,13 +1,13 @@
 use anyhow::{Context, anyhow};
-use migration::{Migrator, MigratorTrait, SchemaStatus, schema_status};
+use migration::{Migrator, MigratorTrait, SchemaStatus, confirm, migrate_up, schema_status};
 
 use super::printed;
 use crate::cli::Migrate;
 use crate::database::Target;
-use crate::exit::{DATABASE, Failure};
+use crate::exit::{DATABASE, Failure, USAGE};
 use crate::output::Output;
 
-/// Runs the migration crate's own migrator.
+/// Runs the migration crate's own migrator; what drops data asks first.
 pub async fn run(target: &Target, command: Migrate, out: &mut Output) -> Result<(), Failure> {
     let db = target.connect().await?;
     let status = schema_status(&db)
@@ -23,24 +23,51 @@ pub async fn run(target: &Target, command: Migrate, out: &mut Output) -> Result<
             ),
         ));
     }
+    let confirmed = |what: String, yes: bool| {
+        confirm(&format!("{what} in {}", target.display()), yes)
+            .map_err(|refused| Failure::new(USAGE, anyhow!(refused)))
+    };
     match command {
-        Migrate::Up => Migrator::up(&db, None).await,
-        Migrate::Down { num } => Migrator::down(&db, Some(num)).await,
-        Migrate::Fresh => Migrator::fresh(&db).await,
+        Migrate::Up => migrate_up(&db, None).await.map(drop),
+        Migrate::Down { num, yes } => {
+            confirmed(
+                format!("roll back {num} migration(s), dropping their tables and rows"),
+                yes,
+            )?;
+            Migrator::down(&db, Some(num)).await
+        }
+        Migrate::Fresh { yes } => {
+            confirmed(
+                "drop the accounts tables and every row in them".to_owned(),
+                yes,
+            )?;
+            Migrator::fresh(&db).await
+        }
         Migrate::Status => Ok(()),
     }
     .context("migration failed")?;
 
-    let pending = match schema_status(&db)
+    let status = schema_status(&db)
         .await
-        .context("cannot read the schema version")?
-    {
-        SchemaStatus::Behind { pending } => pending,
+        .context("cannot read the schema version")?;
+    let pending = match &status {
+        SchemaStatus::Behind { pending } => pending.clone(),
         _ => Vec::new(),
     };
     let migrations: Vec<(String, bool)> = Migrator::migrations()
         .iter()
         .map(|m| (m.name().to_owned(), !pending.iter().any(|p| p == m.name())))
         .collect();
-    printed(out.migrations(&migrations))
+    printed(out.migrations(&migrations))?;
+    match status {
+        SchemaStatus::Damaged { missing } => Err(Failure::new(
+            DATABASE,
+            anyhow!(
+                "every migration is applied, but the schema of {} is damaged: missing {}",
+                target.display(),
+                missing.join(", ")
+            ),
+        )),
+        _ => Ok(()),
+    }
 }

@@ -16,14 +16,17 @@ use crate::exit::Failure;
 use crate::output::Output;
 
 pub async fn run(cli: Cli) -> Result<(), Failure> {
-    let target = Target::new(cli.database_url);
+    let target = Target::new(cli.database_url, cli.lock_timeout, cli.statement_timeout);
     let mut out = Output::new(cli.json);
     match cli.command {
         Command::Migrate(command) => migrate::run(&target, command, &mut out).await,
         Command::User(command) => user::run(&target.open().await?, command, &mut out).await,
         Command::Host(command) => host::run(&target.open().await?, command, &mut out).await,
         Command::Seed(seed) => seed::run(&target.open().await?, &seed, &mut out).await,
-        Command::Check => check::run(&target.open().await?, &mut out).await,
+        Command::Check => {
+            let (db, missing) = target.open_to_inspect().await?;
+            check::run(&db, &missing, &mut out).await
+        }
     }
 }
 

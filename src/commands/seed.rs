@@ -1,43 +1,142 @@
-use anyhow::Context;
+use std::sync::{Arc, OnceLock};
+
+use anyhow::{Context, anyhow};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use service::{DatabaseConnection, Email, MAX_BATCH_SIZE, UserRef};
+use service::{DatabaseConnection, Email, MAX_BATCH_SIZE, NewAccount};
 
 use super::printed;
 use crate::cli::Seed;
-use crate::exit::Failure;
+use crate::exit::{Failure, INTERRUPTED};
 use crate::output::Output;
 
-/// Creates users in batches through the service's batched path (two statements per batch, each
-/// user with its guest), then onboards every K-th one as a host.
+/// Creates users in batches through the service's batched path, every K-th one a host. Each
+/// batch is one transaction of at most three statements (users, guests, hosts), so a batch is
+/// committed whole or not at all, whenever and however the run ends.
+///
+/// SIGINT (Ctrl-C) and SIGTERM stop the run between batches: the batch in flight is awaited to
+/// its end, never dropped, since a dropped future may or may not have committed its batch, and
+/// then the summary could not say what was. The summary on stdout says what was committed
+/// however the run ends (all of it, up to a signal, or up to a batch that failed); after a
+/// signal the command fails with [`INTERRUPTED`].
 pub async fn run(db: &DatabaseConnection, seed: &Seed, out: &mut Output) -> Result<(), Failure> {
+    // Before the first batch: from here on these signals no longer end the process.
+    let stop = StopRequest::listen().context("cannot listen for SIGINT and SIGTERM")?;
     let progress = progress_bar(seed.users);
+    let mut seeded = Seeded::default();
+    let outcome = seed_batches(db, seed, &stop, &progress, &mut seeded).await;
+    progress.finish_and_clear();
+    let summary = printed(out.seeded(seeded.users, seeded.hosts));
+    // The run's own failure, if any, is the one to report; the summary comes before it.
+    outcome.and(summary)
+}
+
+/// What a run has committed so far.
+#[derive(Default)]
+struct Seeded {
+    users: u64,
+    hosts: u64,
+}
+
+/// Creates and commits the batches one by one, counting each in `seeded` once committed, until
+/// all are, one fails, or `stop` has been requested.
+async fn seed_batches(
+    db: &DatabaseConnection,
+    seed: &Seed,
+    stop: &StopRequest,
+    progress: &ProgressBar,
+    seeded: &mut Seeded,
+) -> Result<(), Failure> {
     // Addresses unique to this run, so that seeding twice does not collide.
     let run = uuid::Uuid::now_v7().simple().to_string();
     let run = &run[run.len() - 8..];
-    let mut created: u64 = 0;
-    let mut hosts: u64 = 0;
-    while created < seed.users {
-        let batch = (seed.users - created).min(MAX_BATCH_SIZE as u64);
-        let emails = (created..created + batch)
-            .map(|n| Email::parse(&format!("seed{n}.{run}@example.com")))
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(service::Error::from)?;
-        let accounts = service::create_users(db, &emails)
+    while seeded.users < seed.users {
+        if let Some(signal) = stop.get() {
+            return Err(Failure::new(
+                INTERRUPTED,
+                anyhow!(
+                    "interrupted by {signal}: stopped after {} of {} users, \
+                     each batch committed whole with its hosts",
+                    seeded.users,
+                    seed.users
+                ),
+            ));
+        }
+        let size = (seed.users - seeded.users).min(MAX_BATCH_SIZE as u64);
+        let batch = new_accounts(seeded.users..seeded.users + size, run, seed.hosts_every)?;
+        let accounts = service::create_accounts(db, &batch)
             .await
             .context("cannot create users")?;
-        for (n, account) in (created..).zip(&accounts) {
-            if seed.hosts_every.is_some_and(|k| n % k == 0) {
-                service::onboard_host(db, &UserRef::Id(account.user.id))
-                    .await
-                    .context("cannot onboard a host")?;
-                hosts += 1;
-            }
-        }
-        created += batch;
-        progress.set_position(created);
+        seeded.users += size;
+        seeded.hosts += accounts.iter().filter(|a| a.host.is_some()).count() as u64;
+        progress.set_position(seeded.users);
     }
-    progress.finish_and_clear();
-    printed(out.seeded(created, hosts))
+    Ok(())
+}
+
+/// The accounts numbered `numbers` of run `run`: every `hosts_every`-th one (counting from the
+/// run's first, number 0) a host.
+fn new_accounts(
+    numbers: std::ops::Range<u64>,
+    run: &str,
+    hosts_every: Option<u64>,
+) -> Result<Vec<NewAccount>, Failure> {
+    numbers
+        .map(|n| {
+            Ok(NewAccount {
+                email: Email::parse(&format!("seed{n}.{run}@example.com"))
+                    .map_err(service::Error::from)?,
+                host: hosts_every.is_some_and(|k| n % k == 0),
+            })
+        })
+        .collect()
+}
+
+/// The signal that asked the run to stop, once one has.
+struct StopRequest(Arc<OnceLock<&'static str>>);
+
+impl StopRequest {
+    /// Starts listening; a task of its own records the first signal. The batch loop only looks
+    /// at the record between batches, so no batch is ever cut off by a signal.
+    fn listen() -> std::io::Result<Self> {
+        let first = first_signal()?;
+        let requested = Arc::new(OnceLock::new());
+        let record = Arc::clone(&requested);
+        tokio::spawn(async move {
+            let _ = record.set(first.await);
+        });
+        Ok(Self(requested))
+    }
+
+    fn get(&self) -> Option<&'static str> {
+        self.0.get().copied()
+    }
+}
+
+/// The name of the first SIGINT or SIGTERM. The handlers are installed by this call, not at the
+/// first poll, so that a signal that comes before the task runs is not lost.
+#[cfg(unix)]
+fn first_signal() -> std::io::Result<impl Future<Output = &'static str>> {
+    use tokio::signal::unix::{SignalKind, signal};
+    let mut interrupt = signal(SignalKind::interrupt())?;
+    let mut terminate = signal(SignalKind::terminate())?;
+    Ok(async move {
+        tokio::select! {
+            _ = interrupt.recv() => "SIGINT",
+            _ = terminate.recv() => "SIGTERM",
+        }
+    })
+}
+
+/// The first Ctrl-C, where there are no Unix signals.
+#[cfg(not(unix))]
+fn first_signal() -> std::io::Result<impl Future<Output = &'static str>> {
+    Ok(async {
+        match tokio::signal::ctrl_c().await {
+            Ok(()) => "Ctrl-C",
+            // No handler could be installed: nothing will ever ask the run to stop.
+            Err(_) => std::future::pending().await,
+        }
+    })
 }
 
 /// A bar on a terminal; nothing when stderr is a pipe or a file.

@@ -1,10 +1,10 @@
-use anyhow::Context;
+use anyhow::{Context, anyhow};
 use service::{DatabaseConnection, PageSize};
 use uuid::Uuid;
 
 use super::{email, printed, user_ref};
 use crate::cli::{List, User};
-use crate::exit::{Failure, INVALID_INPUT};
+use crate::exit::{CHECK_FAILED, Failure, INVALID_INPUT};
 use crate::output::Output;
 
 pub async fn run(db: &DatabaseConnection, command: User, out: &mut Output) -> Result<(), Failure> {
@@ -15,12 +15,23 @@ pub async fn run(db: &DatabaseConnection, command: User, out: &mut Output) -> Re
                 .with_context(|| format!("cannot create user {raw}"))?;
             printed(out.account(&account))
         }
-        User::Show { user } => {
-            let account = service::find_user(db, &user_ref(&user)?)
-                .await
-                .with_context(|| format!("cannot show user {user}"))?;
-            printed(out.account(&account))
-        }
+        User::Show { user } => match service::find_user(db, &user_ref(&user)?).await {
+            // What there is of it is shown; the exit code says it is broken.
+            Err(service::Error::Broken(broken)) => {
+                printed(out.broken(&broken))?;
+                Err(Failure::new(
+                    CHECK_FAILED,
+                    anyhow!(
+                        "user {user} has no {}: run `accounts check`",
+                        broken.missing
+                    ),
+                ))
+            }
+            found => {
+                let account = found.with_context(|| format!("cannot show user {user}"))?;
+                printed(out.account(&account))
+            }
+        },
         User::List(list) => self::list(db, list, out).await,
         User::Email { user, new_email } => {
             let account = service::change_email(db, &user_ref(&user)?, email(&new_email)?)
@@ -38,6 +49,9 @@ pub async fn run(db: &DatabaseConnection, command: User, out: &mut Output) -> Re
 }
 
 /// Prints each page as it arrives: memory holds one page, whatever the number of users.
+///
+/// A user whose rows break an invariant is printed as such in its place, the listing goes on,
+/// and the command ends with the invariant exit code.
 async fn list(db: &DatabaseConnection, list: List, out: &mut Output) -> Result<(), Failure> {
     let mut after = match list.after.as_deref().map(Uuid::parse_str).transpose() {
         Ok(after) => after,
@@ -49,21 +63,48 @@ async fn list(db: &DatabaseConnection, list: List, out: &mut Output) -> Result<(
         }
     };
     let mut remaining = list.limit;
+    let mut broken: u64 = 0;
     loop {
         let size = remaining.map_or(PageSize::DEFAULT.get(), |n| n.min(PageSize::DEFAULT.get()));
         if size == 0 {
-            return Ok(());
+            break;
         }
         let page = service::list_users(db, after, PageSize::new(size)?)
             .await
             .context("cannot list users")?;
-        for account in &page.accounts {
-            printed(out.account_line(account))?;
+        let (mut accounts, mut broken_ones) = (
+            page.accounts.iter().peekable(),
+            page.broken.iter().peekable(),
+        );
+        // Both lists are in id order: merged, the page prints in id order.
+        loop {
+            let next_broken = match (accounts.peek(), broken_ones.peek()) {
+                (Some(account), Some(one)) => one.user.id < account.user.id,
+                (None, Some(_)) => true,
+                (_, None) => false,
+            };
+            if next_broken {
+                if let Some(one) = broken_ones.next() {
+                    printed(out.broken(one))?;
+                }
+            } else if let Some(account) = accounts.next() {
+                printed(out.account_line(account))?;
+            } else {
+                break;
+            }
         }
-        remaining = remaining.map(|n| n - page.accounts.len() as u64);
+        broken += page.broken.len() as u64;
+        remaining = remaining.map(|n| n - (page.accounts.len() + page.broken.len()) as u64);
         match page.next {
             Some(next) => after = Some(next),
-            None => return Ok(()),
+            None => break,
         }
     }
+    if broken > 0 {
+        return Err(Failure::new(
+            CHECK_FAILED,
+            anyhow!("{broken} listed user(s) have no guest: run `accounts check`"),
+        ));
+    }
+    Ok(())
 }

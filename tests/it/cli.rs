@@ -9,15 +9,15 @@ use serde_json::Value;
 use service::testing::TestDatabase;
 use tempfile::TempDir;
 
-const USAGE: i32 = 2;
+pub(crate) const USAGE: i32 = 2;
 const NOT_FOUND: i32 = 3;
 const CONFLICT: i32 = 4;
 const INVALID_INPUT: i32 = 5;
-const DATABASE: i32 = 6;
-const CHECK_FAILED: i32 = 7;
+pub(crate) const DATABASE: i32 = 6;
+pub(crate) const CHECK_FAILED: i32 = 7;
 
 /// Runs the tool in `dir` with `args`, on the embedded default unless `url` is given.
-fn run_in(dir: &Path, url: Option<&str>, args: &[&str]) -> Output {
+pub(crate) fn run_in(dir: &Path, url: Option<&str>, args: &[&str]) -> Output {
     let mut command = Command::new(env!("CARGO_BIN_EXE_accounts"));
     command
         .current_dir(dir)
@@ -30,33 +30,33 @@ fn run_in(dir: &Path, url: Option<&str>, args: &[&str]) -> Output {
     command.output().unwrap()
 }
 
-struct Tool {
-    dir: TempDir,
+pub(crate) struct Tool {
+    pub(crate) dir: TempDir,
     url: Option<String>,
 }
 
 impl Tool {
     /// The tool on the embedded default: `accounts.db` in a fresh directory.
-    fn embedded() -> Self {
+    pub(crate) fn embedded() -> Self {
         Self {
             dir: tempfile::tempdir().unwrap(),
             url: None,
         }
     }
 
-    fn on(url: &str) -> Self {
+    pub(crate) fn on(url: &str) -> Self {
         Self {
             dir: tempfile::tempdir().unwrap(),
             url: Some(url.to_owned()),
         }
     }
 
-    fn run(&self, args: &[&str]) -> Output {
+    pub(crate) fn run(&self, args: &[&str]) -> Output {
         run_in(self.dir.path(), self.url.as_deref(), args)
     }
 
     /// Runs a command that must succeed, and returns its stdout.
-    fn ok(&self, args: &[&str]) -> String {
+    pub(crate) fn ok(&self, args: &[&str]) -> String {
         let output = self.run(args);
         assert!(
             output.status.success(),
@@ -67,7 +67,7 @@ impl Tool {
     }
 
     /// Runs a command with `--json` that must succeed, and parses each line.
-    fn json(&self, args: &[&str]) -> Vec<Value> {
+    pub(crate) fn json(&self, args: &[&str]) -> Vec<Value> {
         let mut args = args.to_vec();
         args.push("--json");
         self.ok(&args)
@@ -77,7 +77,7 @@ impl Tool {
     }
 
     /// Runs a command that must fail with `code`, and returns its stderr.
-    fn fails(&self, code: i32, args: &[&str]) -> String {
+    pub(crate) fn fails(&self, code: i32, args: &[&str]) -> String {
         let output = self.run(args);
         let stderr = String::from_utf8(output.stderr).unwrap();
         assert_eq!(output.status.code(), Some(code), "{args:?}: {stderr}");
@@ -87,7 +87,7 @@ impl Tool {
         stderr
     }
 
-    fn sqlite_url(&self) -> String {
+    pub(crate) fn sqlite_url(&self) -> String {
         format!(
             "sqlite://{}?mode=rwc",
             self.dir.path().join("accounts.db").display()
@@ -205,12 +205,12 @@ fn migrate_goes_up_down_and_fresh_and_reports_its_status() {
             .lines()
             .all(|l| l.starts_with("applied"))
     );
-    let down = tool.json(&["migrate", "down"]);
+    let down = tool.json(&["migrate", "down", "--yes"]);
     assert_eq!(down[2]["status"], "pending");
     assert_eq!(down[1]["status"], "applied");
     tool.ok(&["migrate", "up"]);
     tool.ok(&["user", "create", "gone@example.com"]);
-    tool.ok(&["migrate", "fresh"]);
+    tool.ok(&["migrate", "fresh", "--yes"]);
     assert!(tool.json(&["user", "list"]).is_empty());
 }
 

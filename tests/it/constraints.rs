@@ -87,7 +87,8 @@ async fn a_user_without_a_guest_is_reported_not_hidden() {
         .unwrap();
     let found = service::find_user(&*db, &by_id(&account)).await;
     assert!(
-        matches!(found, Err(Error::GuestMissing(id)) if id == account.user.id),
+        matches!(&found, Err(Error::Broken(broken))
+            if broken.user == account.user && broken.missing == service::Missing::Guest),
         "{found:?}"
     );
 }

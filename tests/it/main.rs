@@ -14,6 +14,7 @@ mod hosts;
 mod listing;
 mod migrations;
 mod reliability;
+mod seeding;
 mod statements;
 mod support;
 mod timestamps;

@@ -2,12 +2,13 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use sea_orm::{ConnectionTrait, TransactionTrait};
+use sea_orm::ConnectionTrait;
 
 use crate::account::Account;
 use crate::email::Email;
 use crate::error::Result;
 use crate::hosts::onboard_host;
+use crate::transaction::Retryable;
 use crate::user_ref::UserRef;
 use crate::users::create_user;
 
@@ -45,7 +46,7 @@ impl UserFactory {
     /// # Errors
     ///
     /// Those of [`create_user`] and [`onboard_host`].
-    pub async fn create<C: ConnectionTrait + TransactionTrait>(&self, db: &C) -> Result<Account> {
+    pub async fn create<C: ConnectionTrait + Retryable>(&self, db: &C) -> Result<Account> {
         let email = match &self.email {
             Some(email) => email.clone(),
             None => unique_email()?,
@@ -62,7 +63,7 @@ impl UserFactory {
     /// # Errors
     ///
     /// Those of [`create_user`] and [`onboard_host`].
-    pub async fn create_many<C: ConnectionTrait + TransactionTrait>(
+    pub async fn create_many<C: ConnectionTrait + Retryable>(
         &self,
         db: &C,
         count: usize,

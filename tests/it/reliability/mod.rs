@@ -6,11 +6,15 @@
 //! when no server is named: an in-memory database has a single connection).
 
 mod concurrency;
+mod damage;
 mod faults;
 mod hostile_input;
+mod migrating;
 mod properties;
 mod schema;
 mod security;
+mod truthful;
+mod waits;
 
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 use service::testing::TestDatabase;

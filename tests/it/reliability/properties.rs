@@ -140,7 +140,7 @@ impl Model {
 /// Runs `step` on `db` and checks its outcome against `model`, which it then updates.
 async fn apply<C>(db: &C, model: &mut Model, step: &Step) -> Result<(), TestCaseError>
 where
-    C: TransactionTrait + ConnectionTrait,
+    C: service::Retryable + ConnectionTrait,
 {
     let (expected, actual) = match step {
         Step::Create { address: n, shout } => {

@@ -131,3 +131,100 @@ async fn a_database_password_never_appears_in_the_error_of_a_failed_connection()
         }
     }
 }
+
+/// A password no output may show, in every form a URL can carry it.
+const SECRET: &str = "s3cr3t-Pw";
+
+/// URLs that cannot be used (nothing listens, no driver, unreadable), each carrying [`SECRET`].
+fn unusable_urls() -> Vec<String> {
+    vec![
+        format!("postgres://app:{SECRET}@127.0.0.1:1/accounts"),
+        format!("mysql://app:{SECRET}@127.0.0.1:1/accounts"),
+        "postgres://app:s3cr3t%2DPw@127.0.0.1:1/accounts".to_owned(),
+        format!("postgres://app:{SECRET}@x@127.0.0.1:1/accounts"),
+        format!("postgres://app:{SECRET}/x@127.0.0.1:1/accounts"),
+        "postgres://app:s3cr3t -Pw@127.0.0.1:1/accounts".to_owned(),
+        format!("postgres://app@127.0.0.1:1/accounts?password={SECRET}"),
+        format!("mysql://app@127.0.0.1:1/accounts?password={SECRET}"),
+        format!("postgres://app@127.0.0.1:1/accounts?sslmode=disable&PASSWORD={SECRET}"),
+        format!("postgres://app@127.0.0.1:1/accounts?pass%77ord={SECRET}"),
+        format!("postgres://app:{SECRET}@127.0.0.1:notaport/accounts"),
+        format!("postgres://app:{SECRET}@[::1/accounts"),
+        format!("postgresql://app:{SECRET}@127.0.0.1:1/accounts"),
+        format!("unknown://app:{SECRET}@127.0.0.1/accounts"),
+        format!("sqlite:///nonexistent/dir/x.db?password={SECRET}"),
+    ]
+}
+
+/// Whether `text` shows the secret, whole, percent-encoded, or in its two halves around a
+/// space.
+fn shows_secret(text: &str) -> bool {
+    ["s3cr3t-Pw", "s3cr3t%2DPw", "s3cr3t%2dPw", "s3cr3t -Pw"]
+        .iter()
+        .any(|form| text.contains(form))
+}
+
+#[test]
+fn no_password_form_appears_in_any_output_of_the_tool_at_any_verbosity() {
+    let dir = tempfile::tempdir().unwrap();
+    // One thread per URL: each run waits out the connect timeout.
+    std::thread::scope(|threads| {
+        for url in unusable_urls() {
+            let dir = dir.path();
+            threads.spawn(move || tool_never_shows_the_secret(dir, &url));
+        }
+    });
+}
+
+fn tool_never_shows_the_secret(dir: &std::path::Path, url: &str) {
+    {
+        for verbosity in [None, Some("-v"), Some("-vvv")] {
+            let mut args = vec!["user", "list"];
+            args.extend(verbosity);
+            let output = crate::cli::run_in(dir, Some(url), &args);
+            let (stdout, stderr) = (
+                String::from_utf8_lossy(&output.stdout),
+                String::from_utf8_lossy(&output.stderr),
+            );
+            assert!(!output.status.success(), "{url}");
+            assert!(
+                !shows_secret(&stdout) && !shows_secret(&stderr),
+                "{url} {verbosity:?}: {stderr}"
+            );
+            assert!(!stderr.contains("panicked"), "{url}: {stderr}");
+            assert!(stderr.contains("error: "), "{url}: {stderr}");
+        }
+    }
+}
+
+#[tokio::test]
+async fn a_password_in_the_url_of_a_live_server_never_appears_at_the_highest_verbosity() {
+    let db = database().await;
+    let url = match sea_orm::ConnectionTrait::get_database_backend(&*db) {
+        // Trust authentication here: the password is sent and accepted, the work goes on.
+        sea_orm::DatabaseBackend::Postgres | sea_orm::DatabaseBackend::MySql => {
+            let mut url = url::Url::parse(db.url()).unwrap();
+            url.set_password(Some(SECRET)).unwrap();
+            url.to_string()
+        }
+        _ => return,
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for args in [
+        &["-vvv", "user", "list"][..],
+        &["-vvv", "check"],
+        &["-vv", "migrate", "status"],
+    ] {
+        let output = crate::cli::run_in(dir.path(), Some(&url), args);
+        let text = format!(
+            "{}{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        assert!(!shows_secret(&text), "{args:?}: {text}");
+        assert!(
+            text.contains(":***@"),
+            "{args:?}: the URL was logged, masked: {text}"
+        );
+    }
+}

@@ -1,0 +1,163 @@
+//! How the workspace connects: one set of options for the service, the `accounts` tool and the
+//! migration binary, so that every one of them waits for the same bounded times.
+
+use std::time::Duration;
+
+use sea_orm_migration::sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
+use sea_orm_migration::sea_orm::sqlx::{self, Executor};
+use sea_orm_migration::sea_orm::{ConnectOptions, DbErr, RuntimeErr};
+
+/// How long connecting, or waiting for a pooled connection, may take before failing instead of
+/// hanging.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// How long the database may make one statement wait.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Timeouts {
+    /// The longest wait for a lock another session holds (a row, a table, SQLite's write
+    /// lock) before the statement fails as busy: PostgreSQL's `lock_timeout`, MySQL's
+    /// `innodb_lock_wait_timeout` and `lock_wait_timeout` (whole seconds, at least one),
+    /// SQLite's busy timeout.
+    pub lock_wait: Duration,
+    /// The longest a statement may run: PostgreSQL's `statement_timeout`, MariaDB's
+    /// `max_statement_time`, MySQL's `max_execution_time` (which bounds only `SELECT`s).
+    /// SQLite has none; its statements here are short, and its waits are lock waits.
+    pub statement: Duration,
+}
+
+impl Timeouts {
+    /// 5 s for a lock, 30 s for a statement.
+    pub const DEFAULT: Self = Self {
+        lock_wait: Duration::from_secs(5),
+        statement: Duration::from_secs(30),
+    };
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Self::DEFAULT
+    }
+}
+
+/// The connection settings for `url` (`sqlite:…`, `postgres://…` or `mysql://…`) with the
+/// default [`Timeouts`]. Adjust them (pool size, timeouts) and connect with them.
+///
+/// # SQLite
+///
+/// Every SQLite connection gets `journal_mode = WAL` (readers and the writer do not block each
+/// other), `synchronous = NORMAL` (the log is synced at checkpoints, not at every commit),
+/// a busy timeout of [`Timeouts::lock_wait`], and `foreign_keys = ON` (SQLite's own default is
+/// off).
+///
+/// The durability trade-off: with WAL and `synchronous = NORMAL`, a transaction that has
+/// committed can be lost if the machine loses power or the operating system crashes before the
+/// next checkpoint syncs the log; the database file is never corrupted by it, and a crash of
+/// the application alone loses nothing. An application that must not lose an acknowledged
+/// write sets `synchronous = FULL` through [`ConnectOptions::map_sqlx_sqlite_opts`] (which
+/// replaces these settings: set all four).
+///
+/// An in-memory database (`sqlite::memory:`) keeps SQLite's `MEMORY` journal: SQLite ignores a
+/// request for WAL there, and there is nothing to sync.
+#[must_use]
+pub fn connect_options(url: &str) -> ConnectOptions {
+    connect_options_with(url, Timeouts::DEFAULT)
+}
+
+/// [`connect_options`] with other [`Timeouts`].
+#[must_use]
+pub fn connect_options_with(url: &str, timeouts: Timeouts) -> ConnectOptions {
+    let Timeouts {
+        lock_wait,
+        statement,
+    } = timeouts;
+    let mut options = ConnectOptions::new(url);
+    options
+        .connect_timeout(CONNECT_TIMEOUT)
+        .acquire_timeout(CONNECT_TIMEOUT)
+        // Statements are logged at debug level: an info-level log line per query drowns an
+        // application's own logs.
+        .sqlx_logging_level(log::LevelFilter::Debug)
+        // Each closure is called only for its own backend.
+        .map_sqlx_sqlite_opts(move |sqlite| {
+            sqlite
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(lock_wait)
+                .foreign_keys(true)
+        })
+        // Startup parameters: set by the server for the whole session, no extra round trip.
+        .map_sqlx_postgres_opts(move |postgres| {
+            postgres.options([
+                ("lock_timeout", lock_wait.as_millis().to_string()),
+                ("statement_timeout", statement.as_millis().to_string()),
+            ])
+        })
+        // MySQL has no startup parameters: each new connection sets its session first.
+        .map_sqlx_mysql_pool_opts(move |pool| {
+            pool.after_connect(move |connection, _| {
+                Box::pin(async move {
+                    let lock_secs = lock_wait.as_secs_f64().ceil().max(1.0);
+                    connection
+                        .execute(sqlx::AssertSqlSafe(format!(
+                            "SET SESSION innodb_lock_wait_timeout = {lock_secs}, \
+                             lock_wait_timeout = {lock_secs}"
+                        )))
+                        .await?;
+                    let mariadb = format!(
+                        "SET SESSION max_statement_time = {}",
+                        statement.as_secs_f64()
+                    );
+                    if connection
+                        .execute(sqlx::AssertSqlSafe(mariadb))
+                        .await
+                        .is_err()
+                    {
+                        // MySQL: milliseconds, and only for SELECT.
+                        let mysql =
+                            format!("SET SESSION max_execution_time = {}", statement.as_millis());
+                        connection.execute(sqlx::AssertSqlSafe(mysql)).await?;
+                    }
+                    Ok(())
+                })
+            })
+        });
+    options
+}
+
+/// Checks that `url` is a URL a driver of this workspace can read, before it is given to one.
+///
+/// SeaORM quotes a URL it cannot read whole in its error ("The connection string '…' has no
+/// supporting driver"), password included; a URL checked here never reaches that message, and
+/// this error names what is wrong without quoting any of it.
+///
+/// # Errors
+///
+/// A [`DbErr::Conn`] saying which part is wrong.
+pub fn check_url(url: &str) -> Result<(), DbErr> {
+    let refuse = |why: String| Err(DbErr::Conn(RuntimeErr::Internal(why)));
+    let Some((scheme, _)) = url.split_once(':') else {
+        return refuse("the database URL has no scheme (sqlite:, postgres://, mysql://)".into());
+    };
+    let parsed = match scheme {
+        "sqlite" => url.parse::<sqlx::sqlite::SqliteConnectOptions>().map(drop),
+        "postgres" => url.parse::<sqlx::postgres::PgConnectOptions>().map(drop),
+        "mysql" => url.parse::<sqlx::mysql::MySqlConnectOptions>().map(drop),
+        "postgresql" => return refuse("write postgres:// rather than postgresql://".into()),
+        "mariadb" => return refuse("write mysql:// for MariaDB too".into()),
+        _ => {
+            return refuse(format!(
+                "unknown database URL scheme {:?}: use sqlite:, postgres:// or mysql://",
+                crate::redact(scheme)
+            ));
+        }
+    };
+    match parsed {
+        Ok(()) if scheme == "sqlite" || url.starts_with(&format!("{scheme}://")) => Ok(()),
+        Ok(()) => refuse(format!("a {scheme} database URL starts with {scheme}://")),
+        // sqlx's reasons name the part that is wrong, not its value; redacted all the same.
+        Err(err) => refuse(format!(
+            "the database URL cannot be read: {}",
+            crate::redact(&err.to_string())
+        )),
+    }
+}

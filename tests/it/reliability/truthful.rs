@@ -1,0 +1,136 @@
+//! What a caller is told is what happened: no operation reports a failure for a write that
+//! committed, counted over many races of writes that undo each other.
+//!
+//! On MySQL, `ActiveModel::insert` reads an inserted row back in a second statement; outside a
+//! transaction, a concurrent delete between the two made a committed onboarding come back as
+//! an error. The counts below catch any such lie: every reported success and failure is
+//! matched against the rows that are left.
+
+use service::testing::{UserFactory, race};
+use service::{Error, Result, UserRef};
+
+use super::{assert_invariants, pooled};
+use crate::support::row_counts;
+
+/// Processes' worth of concurrent operations on one user, half of each kind.
+const RACERS: usize = 8;
+/// Races, one after the other.
+const ROUNDS: usize = 30;
+
+/// The outcome of one racer, by kind of operation.
+#[derive(Debug)]
+enum Outcome {
+    Onboard(Result<()>),
+    Undo(Result<()>),
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_onboardings_and_offboardings_report_exactly_the_hosts_they_committed() {
+    let db = pooled(RACERS as u32).await;
+    let (mut onboarded, mut offboarded) = (0, 0);
+    for round in 0..ROUNDS {
+        let account = UserFactory::new().create(&*db).await.unwrap();
+        let user = UserRef::Id(account.user.id);
+        let pool = db.connection().clone();
+        let outcomes = race(RACERS, |i| {
+            let (pool, user) = (pool.clone(), user.clone());
+            async move {
+                if i % 2 == 0 {
+                    Outcome::Onboard(service::onboard_host(&pool, &user).await.map(drop))
+                } else {
+                    Outcome::Undo(service::offboard_host(&pool, &user).await)
+                }
+            }
+        })
+        .await;
+
+        let (mut on, mut off) = (0_i64, 0_i64);
+        for outcome in &outcomes {
+            match outcome {
+                Outcome::Onboard(Ok(())) => on += 1,
+                Outcome::Undo(Ok(())) => off += 1,
+                Outcome::Onboard(Err(Error::AlreadyHost)) | Outcome::Undo(Err(Error::NotAHost)) => {
+                }
+                other => panic!("round {round}: an answer that is not a domain outcome: {other:?}"),
+            }
+        }
+        // Each success changed the host count by one, and the database applied them one by
+        // one: what is left is exactly what the answers add up to.
+        let left = i64::from(
+            service::find_user(&*db, &user)
+                .await
+                .unwrap()
+                .host
+                .is_some(),
+        );
+        assert_eq!(on - off, left, "round {round}: {outcomes:?}");
+        onboarded += on;
+        offboarded += off;
+    }
+    let (users, guests, hosts) = row_counts(&*db).await;
+    assert_eq!((users, guests), (ROUNDS as u64, ROUNDS as u64));
+    assert_eq!(onboarded - offboarded, hosts as i64);
+    // Not vacuous: both kinds won often.
+    assert!(
+        onboarded >= ROUNDS as i64 && offboarded > 0,
+        "{onboarded} {offboarded}"
+    );
+    assert_invariants(&*db).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_deletions_and_onboardings_report_exactly_what_they_committed() {
+    let db = pooled(RACERS as u32).await;
+    let mut deleted_total = 0;
+    for round in 0..ROUNDS {
+        let account = UserFactory::new().create(&*db).await.unwrap();
+        let user = UserRef::Id(account.user.id);
+        let pool = db.connection().clone();
+        let outcomes = race(RACERS, |i| {
+            let (pool, user) = (pool.clone(), user.clone());
+            async move {
+                if i % 2 == 0 {
+                    Outcome::Onboard(service::onboard_host(&pool, &user).await.map(drop))
+                } else {
+                    Outcome::Undo(service::delete_user(&pool, &user).await)
+                }
+            }
+        })
+        .await;
+
+        let (mut on, mut deleted) = (0, 0);
+        for outcome in &outcomes {
+            match outcome {
+                Outcome::Onboard(Ok(())) => on += 1,
+                Outcome::Undo(Ok(())) => deleted += 1,
+                Outcome::Onboard(Err(Error::AlreadyHost | Error::UserNotFound))
+                | Outcome::Undo(Err(Error::UserNotFound | Error::UserInUse)) => {}
+                other => panic!("round {round}: an answer that is not a domain outcome: {other:?}"),
+            }
+        }
+        let found = service::find_user(&*db, &user).await;
+        match found {
+            // No deletion succeeded, so no host was removed: the onboardings that said so made
+            // the one host there is.
+            Ok(found) => {
+                assert_eq!(deleted, 0, "round {round}: {outcomes:?}");
+                assert_eq!(
+                    on,
+                    u64::from(found.host.is_some()),
+                    "round {round}: {outcomes:?}"
+                );
+            }
+            Err(Error::UserNotFound) => {
+                assert_eq!(deleted, 1, "round {round}: {outcomes:?}");
+                assert!(on <= 1, "round {round}: {outcomes:?}");
+            }
+            Err(other) => panic!("round {round}: {other:?}"),
+        }
+        deleted_total += deleted;
+    }
+    let (users, guests, _) = row_counts(&*db).await;
+    assert_eq!(users, ROUNDS as u64 - deleted_total);
+    assert_eq!(guests, users);
+    assert!(deleted_total > 0, "no deletion ever won");
+    assert_invariants(&*db).await;
+}
