@@ -134,3 +134,52 @@ async fn racing_deletions_and_onboardings_report_exactly_what_they_committed() {
     assert!(deleted_total > 0, "no deletion ever won");
     assert_invariants(&*db).await;
 }
+
+/// Runs `accounts` with `args` on the database at `url`, as a process of its own.
+fn spawn(url: &str, args: &[&str]) -> std::process::Child {
+    std::process::Command::new(env!("CARGO_BIN_EXE_accounts"))
+        .args(args)
+        .env("DATABASE_URL", url)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn racing_onboard_and_offboard_processes_exit_zero_exactly_as_often_as_they_committed() {
+    const PROCESSES: usize = 4;
+    const PROCESS_ROUNDS: usize = 5;
+    let db = pooled(2).await;
+    for round in 0..PROCESS_ROUNDS {
+        let account = UserFactory::new().create(&*db).await.unwrap();
+        let id = account.user.id.to_string();
+        let children: Vec<_> = (0..PROCESSES * 2)
+            .map(|i| {
+                let command = if i % 2 == 0 { "onboard" } else { "offboard" };
+                (command, spawn(db.url(), &["host", command, &id]))
+            })
+            .collect();
+        let (mut on, mut off) = (0_i64, 0_i64);
+        for (command, child) in children {
+            let output = child.wait_with_output().unwrap();
+            let stderr = String::from_utf8_lossy(&output.stderr);
+            match (command, output.status.code()) {
+                ("onboard", Some(0)) => on += 1,
+                ("offboard", Some(0)) => off += 1,
+                // Already a host (4), not a host (3): answers about the data, not failures.
+                ("onboard", Some(4)) | ("offboard", Some(3)) => {}
+                other => panic!("round {round}: {other:?}: {stderr}"),
+            }
+        }
+        let left = i64::from(
+            service::find_user(&*db, &UserRef::Id(account.user.id))
+                .await
+                .unwrap()
+                .host
+                .is_some(),
+        );
+        assert_eq!(on - off, left, "round {round}");
+    }
+    assert_invariants(&*db).await;
+}
