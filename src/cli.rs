@@ -7,7 +7,7 @@ use clap::{Args, Parser, Subcommand};
 /// Without DATABASE_URL it works on `accounts.db` in the working directory, created and
 /// migrated on first use.
 #[derive(Debug, Parser)]
-#[command(name = "accounts", version)]
+#[command(name = "accounts", version, after_help = crate::exit::help())]
 pub struct Cli {
     /// Database URL: sqlite://FILE?mode=rwc, postgres://..., mysql://...
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
@@ -51,6 +51,11 @@ pub enum Command {
     Seed(Seed),
     /// Verify the invariants on the live database; exits non-zero listing offenders.
     Check,
+    /// Print a shell completion script (e.g. `accounts completions bash > ~/.local/share/bash-completion/completions/accounts`).
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
 }
 
 #[derive(Debug, Subcommand)]

@@ -49,9 +49,33 @@ impl Target {
 
     /// Connects, whatever state the schema is in (for `migrate`).
     pub async fn connect(&self) -> Result<DatabaseConnection, Failure> {
+        if self.url.starts_with("sqlite:") && self.url.contains(":memory:") {
+            // The library can use one, within one process; every run of the tool would get a
+            // new, empty database, unmigrated, and lose what it wrote.
+            return Err(Failure::new(
+                DATABASE,
+                anyhow!(
+                    "an in-memory SQLite database lasts one process, and each command is a \
+                     process of its own: use a file, sqlite://FILE?mode=rwc"
+                ),
+            ));
+        }
         tracing::info!(database = %self.display(), "connecting");
-        service::connect_with(service::connect_options_with(&self.url, self.timeouts))
-            .await
+        let connected = match service::connect_with(service::connect_options_with(
+            &self.url,
+            self.timeouts,
+        ))
+        .await
+        {
+            // A SQLite file in a directory this process cannot write to: reading still
+            // works, and a command that writes fails with SQLite's own "readonly" error.
+            Err(error) if error.is_read_only_database() => {
+                tracing::info!(database = %self.display(), "not writable here: opened read-only");
+                service::connect_with(service::read_only_options(&self.url, self.timeouts)).await
+            }
+            connected => connected,
+        };
+        connected
             .with_context(|| format!("cannot open the database {}", self.display()))
             .map_err(|error| Failure::new(DATABASE, error))
     }

@@ -25,6 +25,61 @@ pub const CHECK_FAILED: u8 = 7;
 /// a command ended by Ctrl-C.
 pub const INTERRUPTED: u8 = 130;
 
+/// Every exit code with its stable kind (the `kind` of a JSON error) and meaning: the one table
+/// the `--help` text and the JSON errors are made from.
+pub const CODES: [(u8, &str, &str); 9] = [
+    (OK, "ok", "success"),
+    (FAILURE, "failure", "any other failure"),
+    (
+        USAGE,
+        "usage",
+        "usage error, or a command that drops data run without --yes",
+    ),
+    (NOT_FOUND, "not_found", "no such user, or not a host"),
+    (
+        CONFLICT,
+        "conflict",
+        "email taken, already a host, user still in use",
+    ),
+    (
+        INVALID_INPUT,
+        "invalid_input",
+        "invalid email, user id, page or batch size",
+    ),
+    (
+        DATABASE,
+        "database",
+        "database unreachable, busy, not migrated, newer than this build, or damaged",
+    ),
+    (
+        CHECK_FAILED,
+        "invariant",
+        "check, or a read, found data that breaks an invariant",
+    ),
+    (
+        INTERRUPTED,
+        "interrupted",
+        "seed interrupted; what was committed is printed",
+    ),
+];
+
+/// The stable name of exit code `code`, for scripts that read JSON errors.
+pub fn kind(code: u8) -> &'static str {
+    CODES
+        .iter()
+        .find(|(known, _, _)| *known == code)
+        .map_or("failure", |(_, kind, _)| kind)
+}
+
+/// The exit codes as `--help` lists them.
+pub fn help() -> String {
+    let mut text = String::from("Exit codes:\n");
+    for (code, _, meaning) in CODES {
+        text.push_str(&format!("  {code:>3}  {meaning}\n"));
+    }
+    text
+}
+
 /// The failure of a command: what to print and how to exit.
 #[derive(Debug)]
 pub struct Failure {
@@ -35,6 +90,34 @@ pub struct Failure {
 impl Failure {
     pub fn new(code: u8, error: anyhow::Error) -> Self {
         Self { code, error }
+    }
+
+    /// The error in one line, outermost context first, each cause once: a driver's error
+    /// often repeats its source's text in its own, and a line that says a thing twice hides
+    /// what it says. Passwords are redacted.
+    pub fn message(&self) -> String {
+        let mut parts: Vec<String> = Vec::new();
+        for cause in self.error.chain() {
+            let text = cause.to_string();
+            if !parts.iter().any(|part| part.contains(&text)) {
+                parts.push(text);
+            }
+        }
+        migration::redact(&parts.join(": ")).into_owned()
+    }
+
+    /// What to print on stderr: `error: ...`, or under `--json` one JSON object with the
+    /// stable kind, the message and the exit code.
+    pub fn report(&self, json: bool) -> String {
+        let message = self.message();
+        if json {
+            serde_json::json!({
+                "error": { "kind": kind(self.code), "message": message, "exit_code": self.code }
+            })
+            .to_string()
+        } else {
+            format!("error: {message}")
+        }
     }
 
     pub fn exit_code(&self) -> ExitCode {
@@ -75,7 +158,13 @@ impl From<Error> for Failure {
 impl From<anyhow::Error> for Failure {
     fn from(error: anyhow::Error) -> Self {
         // A service error under added context keeps its code.
-        let code = error.downcast_ref::<Error>().map_or(FAILURE, code_of);
-        Self::new(code, error)
+        let service_error = error.downcast_ref::<Error>();
+        if service_error.is_some_and(Error::is_read_only_database) {
+            return Self::new(
+                DATABASE,
+                error.context("the database is read-only here: its file or directory is not writable by this user"),
+            );
+        }
+        Self::new(service_error.map_or(FAILURE, code_of), error)
     }
 }

@@ -7,6 +7,7 @@ mod database;
 mod exit;
 mod output;
 
+use std::io::IsTerminal;
 use std::process::ExitCode;
 
 use clap::Parser;
@@ -18,15 +19,25 @@ fn main() -> ExitCode {
     dotenvy::dotenv().ok();
     let cli = match cli::Cli::try_parse() {
         Ok(cli) => cli,
+        Err(error) if !error.use_stderr() => {
+            let _ = error.print(); // --help, --version
+            return ExitCode::SUCCESS;
+        }
+        // Arguments that did not parse: `--json` may still be among them.
+        Err(error) if std::env::args().any(|arg| arg == "--json") => {
+            let text = error.to_string();
+            let first = text.lines().next().unwrap_or_default();
+            let what = first.strip_prefix("error: ").unwrap_or(first).to_owned();
+            let failure = exit::Failure::new(exit::USAGE, anyhow::anyhow!(what));
+            eprintln!("{}", failure.report(true));
+            return failure.exit_code();
+        }
         Err(error) => {
             let _ = error.print();
-            return if error.use_stderr() {
-                ExitCode::from(exit::USAGE)
-            } else {
-                ExitCode::SUCCESS // --help, --version
-            };
+            return ExitCode::from(exit::USAGE);
         }
     };
+    let json = cli.json;
     init_logging(cli.verbose);
 
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -44,12 +55,7 @@ fn main() -> ExitCode {
         // The reader went away (`accounts user list | head`): stop quietly, as other tools do.
         Err(failure) if exit::is_broken_pipe(&failure.error) => ExitCode::from(exit::OK),
         Err(failure) => {
-            // One line: the context chain, outermost first; no backtrace. A driver's message
-            // may quote the URL it was given.
-            eprintln!(
-                "error: {}",
-                migration::redact(&format!("{:#}", failure.error))
-            );
+            eprintln!("{}", failure.report(json));
             failure.exit_code()
         }
     }
@@ -67,6 +73,8 @@ fn init_logging(verbose: u8) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
+        // Colours only for a person: a file or a pipe gets plain text.
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(|| migration::Redacting(std::io::stderr()))
         .init();
 }

@@ -5,9 +5,9 @@
 use std::io::{self, Write};
 
 use chrono::{DateTime, SecondsFormat, Utc};
-use entity::{guest, host};
+use entity::{guest, host, user};
 use serde::Serialize;
-use service::{Account, BrokenAccount, InvariantReport};
+use service::{Account, BrokenAccount, InvariantReport, UserRef};
 use uuid::Uuid;
 
 /// Where results go, and in which format.
@@ -159,11 +159,26 @@ impl Output {
     }
 
     /// A confirmation of a change that leaves nothing to show.
-    pub fn done(&mut self, event: &str, user: &str) -> io::Result<()> {
+    /// `user` is echoed as the tool understood it: an id, or the normalized address.
+    pub fn done(&mut self, event: &str, user: &UserRef) -> io::Result<()> {
+        let user = user.to_string();
         if self.json {
             return self.json_line(&serde_json::json!({ "event": event, "user": user }));
         }
         writeln!(self.out, "{event}: {user}")
+    }
+
+    /// A user just deleted: the reference as understood, and the user's id and address.
+    pub fn deleted(&mut self, user: &UserRef, deleted: &user::Model) -> io::Result<()> {
+        if self.json {
+            return self.json_line(&serde_json::json!({
+                "event": "deleted",
+                "user": user.to_string(),
+                "id": deleted.id,
+                "email": deleted.email,
+            }));
+        }
+        writeln!(self.out, "deleted: {}  {}", deleted.id, deleted.email)
     }
 
     /// The summary of a seeding run: the users and hosts it committed, all it was asked for or,

@@ -7,6 +7,8 @@
 //! - [`constraints`]: the names the migrations give to constraints, so that violations can be
 //!   mapped back to them.
 
+#![warn(missing_docs)]
+
 mod behavior;
 pub mod clock;
 pub mod constraints;

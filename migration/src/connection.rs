@@ -3,9 +3,11 @@
 
 use std::time::Duration;
 
+use sea_orm_migration::sea_orm::sqlx::mysql::MySqlConnectOptions;
+use sea_orm_migration::sea_orm::sqlx::postgres::PgConnectOptions;
 use sea_orm_migration::sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm_migration::sea_orm::sqlx::{self, Executor};
-use sea_orm_migration::sea_orm::{ConnectOptions, DbErr, RuntimeErr};
+use sea_orm_migration::sea_orm::sqlx::{self, ConnectOptions as _, Connection as _, Executor};
+use sea_orm_migration::sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, RuntimeErr};
 
 /// How long connecting, or waiting for a pooled connection, may take before failing instead of
 /// hanging.
@@ -75,8 +77,11 @@ pub fn connect_options_with(url: &str, timeouts: Timeouts) -> ConnectOptions {
         .connect_timeout(CONNECT_TIMEOUT)
         .acquire_timeout(CONNECT_TIMEOUT)
         // Statements are logged at debug level: an info-level log line per query drowns an
-        // application's own logs.
+        // application's own logs. So are slow ones: sqlx warns of them by default, SQL text
+        // and all, and a busy database would print them before the one error that matters;
+        // the timeouts below bound them, and a busy statement is an error of its own.
         .sqlx_logging_level(log::LevelFilter::Debug)
+        .sqlx_slow_statements_logging_settings(log::LevelFilter::Debug, Duration::from_secs(1))
         // Each closure is called only for its own backend.
         .map_sqlx_sqlite_opts(move |sqlite| {
             sqlite
@@ -121,6 +126,125 @@ pub fn connect_options_with(url: &str, timeouts: Timeouts) -> ConnectOptions {
                 })
             })
         });
+    options
+}
+
+/// Connects with `options`, and says why not when it cannot: the URL is checked first
+/// ([`check_url`]), and a server is tried with one plain connection before the pool is made.
+///
+/// # Errors
+///
+/// [`DbErr::Conn`] saying what went wrong (nothing listens there, the database does not exist,
+/// authentication failed, no SQLite file) and what to do, or SeaORM's own error.
+pub async fn connect(options: ConnectOptions) -> Result<DatabaseConnection, DbErr> {
+    let url = options.get_url().to_owned();
+    check_url(&url)?;
+    probe(&url).await?;
+    Database::connect(options)
+        .await
+        .map_err(|err| explained(&url, err))
+}
+
+/// One plain connection to a server before the pool is made, closed at once.
+///
+/// A pool that cannot connect keeps trying until its acquire timeout and then says only "pool
+/// timed out while waiting for an open connection": five seconds to learn nothing. One
+/// connection fails at once with the reason (refused, no such database, bad password).
+async fn probe(url: &str) -> Result<(), DbErr> {
+    let attempt = async {
+        if url.starts_with("postgres://") {
+            let options: PgConnectOptions = url.parse()?;
+            options
+                .disable_statement_logging()
+                .connect()
+                .await?
+                .close()
+                .await
+        } else if url.starts_with("mysql://") {
+            let options: MySqlConnectOptions = url.parse()?;
+            options
+                .disable_statement_logging()
+                .connect()
+                .await?
+                .close()
+                .await
+        } else {
+            Ok(())
+        }
+    };
+    match tokio::time::timeout(CONNECT_TIMEOUT, attempt).await {
+        Ok(Ok(())) => Ok(()),
+        Ok(Err(err)) => Err(explained(
+            url,
+            DbErr::Conn(RuntimeErr::SqlxError(err.into())),
+        )),
+        Err(_) => Err(unavailable(format!(
+            "no answer within {} s: check the host and port, and that the server is up",
+            CONNECT_TIMEOUT.as_secs()
+        ))),
+    }
+}
+
+/// `err`, a failure to connect to `url`, as an error that says what went wrong and what to do
+/// when that is known.
+fn explained(url: &str, err: DbErr) -> DbErr {
+    let DbErr::Conn(RuntimeErr::SqlxError(sqlx_err)) = &err else {
+        return err;
+    };
+    let hint = match sqlx_err.as_ref() {
+        sqlx::Error::Io(io) if io.kind() == std::io::ErrorKind::ConnectionRefused => Some(format!(
+            "{io}: nothing listens there; is the server running?"
+        )),
+        sqlx::Error::Database(db_err) => {
+            let code = db_err.code().unwrap_or_default();
+            let message = db_err.message();
+            match code.as_ref() {
+                // PostgreSQL invalid_catalog_name, MySQL ER_BAD_DB_ERROR.
+                "3D000" | "42000" if message.contains("database") => Some(format!(
+                    "{message}: create it first (CREATE DATABASE), then run the migrations"
+                )),
+                // PostgreSQL invalid_password / invalid_authorization_specification,
+                // MySQL ER_ACCESS_DENIED_ERROR.
+                "28P01" | "28000" => Some(format!("{message}: check the user and password")),
+                // SQLite SQLITE_CANTOPEN.
+                "14" if !url.contains("mode=rwc") => Some(format!(
+                    "{message}: no database file there; add ?mode=rwc to the URL to create one"
+                )),
+                _ => None,
+            }
+        }
+        _ => None,
+    };
+    match hint {
+        Some(hint) => unavailable(hint),
+        None => err,
+    }
+}
+
+fn unavailable(message: String) -> DbErr {
+    DbErr::Conn(RuntimeErr::Internal(message))
+}
+
+/// [`connect_options_with`] for a SQLite file that can be read but not written: a file in a
+/// directory this process may not write to, where SQLite cannot create the `-wal` and `-shm`
+/// files that a WAL database needs even to be read.
+///
+/// The file is opened read-only and immutable: SQLite then reads the file alone, without
+/// locks. That is exact when no `-wal` file is left beside it (the case in which opening it
+/// the usual way fails), and only as long as nobody writes to it meanwhile: for a short-lived
+/// reader, such as one command of a tool. Other backends get [`connect_options_with`]'s
+/// options.
+#[must_use]
+pub fn read_only_options(url: &str, timeouts: Timeouts) -> ConnectOptions {
+    let mut options = connect_options_with(url, timeouts);
+    let lock_wait = timeouts.lock_wait;
+    options.map_sqlx_sqlite_opts(move |sqlite| {
+        sqlite
+            .read_only(true)
+            .immutable(true)
+            .busy_timeout(lock_wait)
+            .foreign_keys(true)
+    });
     options
 }
 

@@ -10,6 +10,8 @@
 //! connect ([`connect_options`]) and how to print a database URL or error without its password
 //! ([`redact`]).
 
+#![warn(missing_docs)]
+
 pub use sea_orm_migration::prelude::*;
 
 mod catalog;
@@ -26,7 +28,10 @@ mod status;
 
 pub use catalog::missing_objects;
 pub use confirm::{Refused, confirm};
-pub use connection::{CONNECT_TIMEOUT, Timeouts, check_url, connect_options, connect_options_with};
+pub use connection::{
+    CONNECT_TIMEOUT, Timeouts, check_url, connect, connect_options, connect_options_with,
+    read_only_options,
+};
 pub use lock::MIGRATION_LOCK_WAIT;
 pub use redact::{MASK, Redacting, redact, redact_panics};
 pub use status::{SchemaStatus, schema_status};

@@ -10,7 +10,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 use migration::{Migrator, MigratorTrait, Redacting, confirm, redact};
-use sea_orm_migration::sea_orm::{Database, DatabaseConnection};
+use sea_orm_migration::sea_orm::DatabaseConnection;
 use tracing_subscriber::EnvFilter;
 
 /// The same flags and subcommands as `sea-orm-migration`'s own command line, and `--yes`.
@@ -138,12 +138,11 @@ async fn run(cli: Cli) -> Result<(), String> {
 }
 
 async fn connect(url: &str, schema: Option<String>) -> Result<DatabaseConnection, String> {
-    migration::check_url(url).map_err(|error| error.to_string())?;
     let mut options = migration::connect_options(url);
     if let Some(schema) = schema {
         options.set_schema_search_path(schema);
     }
-    Database::connect(options)
+    migration::connect(options)
         .await
         .map_err(|error| error.to_string())
 }

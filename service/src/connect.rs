@@ -3,9 +3,11 @@
 //! The options themselves live in the `migration` crate, which the migration binary shares:
 //! every program of the workspace connects with the same timeouts.
 
-use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+use sea_orm::{ConnectOptions, DatabaseConnection};
 
-pub use migration::{CONNECT_TIMEOUT, Timeouts, connect_options, connect_options_with};
+pub use migration::{
+    CONNECT_TIMEOUT, Timeouts, connect_options, connect_options_with, read_only_options,
+};
 
 use crate::error::Result;
 
@@ -14,7 +16,8 @@ use crate::error::Result;
 /// # Errors
 ///
 /// [`Error::Unavailable`](crate::Error::Unavailable) if the URL cannot be read or the database
-/// cannot be reached within [`CONNECT_TIMEOUT`].
+/// cannot be reached within [`CONNECT_TIMEOUT`]; its message says why (nothing listens there,
+/// the database does not exist, authentication failed, no SQLite file) and what to do.
 pub async fn connect(url: &str) -> Result<DatabaseConnection> {
     connect_with(connect_options(url)).await
 }
@@ -25,6 +28,5 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection> {
 ///
 /// As [`connect`].
 pub async fn connect_with(options: ConnectOptions) -> Result<DatabaseConnection> {
-    migration::check_url(options.get_url())?;
-    Ok(Database::connect(options).await?)
+    Ok(migration::connect(options).await?)
 }

@@ -90,6 +90,19 @@ pub enum Error {
     Database(#[source] DbErr),
 }
 
+impl Error {
+    /// Whether this is SQLite refusing to write a file it can only read (`SQLITE_READONLY` and
+    /// its extended codes): a database that may still be read with
+    /// [`read_only_options`](crate::read_only_options).
+    #[must_use]
+    pub fn is_read_only_database(&self) -> bool {
+        match self {
+            Self::Unavailable(err) | Self::Database(err) => violation::read_only(err),
+            _ => false,
+        }
+    }
+}
+
 /// The crate's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 

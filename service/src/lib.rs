@@ -29,6 +29,8 @@
 //! # }
 //! ```
 
+#![warn(missing_docs)]
+
 mod account;
 mod batch;
 mod check;
@@ -42,6 +44,7 @@ mod users;
 mod violation;
 
 #[cfg(feature = "testing")]
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 
 pub use account::{Account, BrokenAccount, Missing, Page, PageSize};
@@ -49,6 +52,7 @@ pub use batch::{MAX_BATCH_SIZE, NewAccount, create_accounts, create_users};
 pub use check::{InvariantReport, MAX_OFFENDERS, Offenders, check_invariants};
 pub use connect::{
     CONNECT_TIMEOUT, Timeouts, connect, connect_options, connect_options_with, connect_with,
+    read_only_options,
 };
 pub use email::{Email, EmailError, MAX_EMAIL_LEN};
 pub use error::{Error, Result};
@@ -57,5 +61,8 @@ pub use transaction::{RETRY_BUDGET, Retryable};
 pub use user_ref::{UserRef, UserRefError};
 pub use users::{change_email, create_user, delete_user, find_user, list_users};
 
-/// The connection type every operation accepts (or a transaction of it).
-pub use sea_orm::DatabaseConnection;
+/// The connection types every operation accepts, and the traits to begin and use a transaction
+/// of your own: a caller needs no dependency on SeaORM for them.
+pub use sea_orm::{
+    ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionSession, TransactionTrait,
+};

@@ -136,13 +136,14 @@ pub async fn change_email<C: Retryable>(
     .await
 }
 
-/// Deletes the user named by `user_ref` with its guest and host, in one transaction.
+/// Deletes the user named by `user_ref` with its guest and host, in one transaction, and
+/// returns the user as it was.
 ///
 /// # Errors
 ///
 /// [`Error::UserNotFound`], [`Error::UserInUse`] if a host was onboarded for the user while it
 /// was being deleted, or a database error.
-pub async fn delete_user<C: Retryable>(db: &C, user_ref: &UserRef) -> Result<()> {
+pub async fn delete_user<C: Retryable>(db: &C, user_ref: &UserRef) -> Result<user::Model> {
     transaction::run(db, async |txn| {
         let user_id = user_id(txn, user_ref).await?;
         host::Entity::delete_many()
@@ -153,11 +154,23 @@ pub async fn delete_user<C: Retryable>(db: &C, user_ref: &UserRef) -> Result<()>
             .filter(guest::Column::UserId.eq(user_id))
             .exec(txn)
             .await?;
-        let deleted = user::Entity::delete_by_id(user_id).exec(txn).await?;
-        if deleted.rows_affected == 0 {
-            return Err(Error::UserNotFound);
-        }
-        Ok(())
+        let user = if txn.support_returning() {
+            user::Entity::delete_by_id(user_id)
+                .exec_with_returning(txn)
+                .await?
+        } else {
+            // MySQL has no `DELETE … RETURNING`: the row is read before it goes.
+            let user = user::Entity::find_by_id(user_id)
+                .all(txn)
+                .await?
+                .into_iter()
+                .next();
+            if user.is_some() {
+                user::Entity::delete_by_id(user_id).exec(txn).await?;
+            }
+            user
+        };
+        user.ok_or(Error::UserNotFound)
     })
     .await
 }

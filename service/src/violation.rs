@@ -229,6 +229,16 @@ fn mysql_transient(number: u16) -> Option<Transient> {
     }
 }
 
+/// Whether `err` is SQLite's SQLITE_READONLY (8) or one of its extended codes.
+pub(crate) fn read_only(err: &DbErr) -> bool {
+    let Some(DriverError::Sqlite(lite)) = sqlx_error(err).and_then(driver_error) else {
+        return false;
+    };
+    lite.code()
+        .and_then(|code| code.parse::<i32>().ok())
+        .is_some_and(|code| code & 0xff == 8)
+}
+
 /// SQLite's result codes of a busy or locked database.
 fn sqlite_transient(code: &str) -> Option<Transient> {
     // sqlx gives the extended code; its low byte is the primary code. SQLITE_BUSY (5) covers

@@ -15,10 +15,11 @@ pub async fn run(db: &DatabaseConnection, command: Host, out: &mut Output) -> Re
             printed(out.host(&host))
         }
         Host::Offboard { user } => {
-            service::offboard_host(db, &user_ref(&user)?)
+            let target = user_ref(&user)?;
+            service::offboard_host(db, &target)
                 .await
                 .with_context(|| format!("cannot offboard user {user}"))?;
-            printed(out.done("offboarded", &user))
+            printed(out.done("offboarded", &target))
         }
     }
 }

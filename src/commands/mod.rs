@@ -23,6 +23,11 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::User(command) => user::run(&target.open().await?, command, &mut out).await,
         Command::Host(command) => host::run(&target.open().await?, command, &mut out).await,
         Command::Seed(seed) => seed::run(&target.open().await?, &seed, &mut out).await,
+        Command::Completions { shell } => {
+            let mut command = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut command, "accounts", &mut std::io::stdout());
+            Ok(())
+        }
         Command::Check => {
             let (db, missing) = target.open_to_inspect().await?;
             check::run(&db, &missing, &mut out).await

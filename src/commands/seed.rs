@@ -142,7 +142,8 @@ fn first_signal() -> std::io::Result<impl Future<Output = &'static str>> {
 /// A bar on a terminal; nothing when stderr is a pipe or a file.
 fn progress_bar(total: u64) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    if let Ok(style) = ProgressStyle::with_template("{bar:40} {pos}/{len} users  eta {eta}") {
+    let template = "{bar:40} {pos}/{len} users  {elapsed} elapsed  {per_sec}  eta {eta}";
+    if let Ok(style) = ProgressStyle::with_template(template) {
         bar.set_style(style);
     }
     bar

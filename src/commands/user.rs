@@ -40,10 +40,11 @@ pub async fn run(db: &DatabaseConnection, command: User, out: &mut Output) -> Re
             printed(out.account(&account))
         }
         User::Delete { user } => {
-            service::delete_user(db, &user_ref(&user)?)
+            let target = user_ref(&user)?;
+            let deleted = service::delete_user(db, &target)
                 .await
                 .with_context(|| format!("cannot delete user {user}"))?;
-            printed(out.done("deleted", &user))
+            printed(out.deleted(&target, &deleted))
         }
     }
 }

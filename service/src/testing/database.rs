@@ -4,14 +4,20 @@ use std::ops::{Deref, DerefMut};
 use std::time::Duration;
 
 use migration::{Migrator, MigratorTrait};
+use std::future::Future;
+use std::pin::Pin;
+
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, DatabaseBackend, DatabaseConnection, DbErr, Statement,
+    AccessMode, ConnectOptions, ConnectionTrait, DatabaseBackend, DatabaseConnection,
+    DatabaseTransaction, DbErr, ExecResult, IsolationLevel, QueryResult, Statement,
+    TransactionError, TransactionOptions, TransactionTrait,
 };
 use tempfile::TempDir;
 use url::Url;
 
 use crate::connect::{connect_options, connect_with};
 use crate::error::{Error, Result};
+use crate::transaction::Retryable;
 
 /// The environment variable naming the database server tests run against.
 ///
@@ -221,6 +227,98 @@ impl DerefMut for TestDatabase {
     /// Mutable access, for [`DatabaseConnection::set_metric_callback`].
     fn deref_mut(&mut self) -> &mut DatabaseConnection {
         &mut self.connection
+    }
+}
+
+// `TestDatabase` is a connection wherever one is expected, so that a test passes `&db` as it
+// would pass a pool. Each method hands the call to the pool it holds.
+#[sea_orm::prelude::async_trait::async_trait]
+impl ConnectionTrait for TestDatabase {
+    fn get_database_backend(&self) -> DatabaseBackend {
+        self.connection.get_database_backend()
+    }
+
+    async fn execute_raw(&self, stmt: Statement) -> Result<ExecResult, DbErr> {
+        self.connection.execute_raw(stmt).await
+    }
+
+    async fn execute_unprepared(&self, sql: &str) -> Result<ExecResult, DbErr> {
+        self.connection.execute_unprepared(sql).await
+    }
+
+    async fn query_one_raw(&self, stmt: Statement) -> Result<Option<QueryResult>, DbErr> {
+        self.connection.query_one_raw(stmt).await
+    }
+
+    async fn query_all_raw(&self, stmt: Statement) -> Result<Vec<QueryResult>, DbErr> {
+        self.connection.query_all_raw(stmt).await
+    }
+
+    fn support_returning(&self) -> bool {
+        self.connection.support_returning()
+    }
+}
+
+#[sea_orm::prelude::async_trait::async_trait]
+impl TransactionTrait for TestDatabase {
+    type Transaction = DatabaseTransaction;
+
+    async fn begin(&self) -> Result<DatabaseTransaction, DbErr> {
+        self.connection.begin().await
+    }
+
+    async fn begin_with_config(
+        &self,
+        isolation_level: Option<IsolationLevel>,
+        access_mode: Option<AccessMode>,
+    ) -> Result<DatabaseTransaction, DbErr> {
+        self.connection
+            .begin_with_config(isolation_level, access_mode)
+            .await
+    }
+
+    async fn begin_with_options(
+        &self,
+        options: TransactionOptions,
+    ) -> Result<DatabaseTransaction, DbErr> {
+        self.connection.begin_with_options(options).await
+    }
+
+    async fn transaction<F, T, E>(&self, callback: F) -> Result<T, TransactionError<E>>
+    where
+        F: for<'c> FnOnce(
+                &'c DatabaseTransaction,
+            ) -> Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>
+            + Send,
+        T: Send,
+        E: std::fmt::Display + std::fmt::Debug + Send,
+    {
+        self.connection.transaction(callback).await
+    }
+
+    async fn transaction_with_config<F, T, E>(
+        &self,
+        callback: F,
+        isolation_level: Option<IsolationLevel>,
+        access_mode: Option<AccessMode>,
+    ) -> Result<T, TransactionError<E>>
+    where
+        F: for<'c> FnOnce(
+                &'c DatabaseTransaction,
+            ) -> Pin<Box<dyn Future<Output = Result<T, E>> + Send + 'c>>
+            + Send,
+        T: Send,
+        E: std::fmt::Display + std::fmt::Debug + Send,
+    {
+        self.connection
+            .transaction_with_config(callback, isolation_level, access_mode)
+            .await
+    }
+}
+
+impl Retryable for TestDatabase {
+    fn begins_whole_transactions(&self) -> bool {
+        self.connection.begins_whole_transactions()
     }
 }
 

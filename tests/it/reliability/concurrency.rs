@@ -185,7 +185,7 @@ async fn churn_operation(db: &DatabaseConnection, n: usize) -> (String, Result<(
                 .await
                 .map(drop),
         ),
-        _ => ("delete", service::delete_user(db, &target).await),
+        _ => ("delete", service::delete_user(db, &target).await.map(drop)),
     };
     let expected = match (&result, name) {
         (Ok(()), _) => true,

@@ -451,7 +451,7 @@ async fn operations_abandoned_at_every_await_point_leave_whole_users_or_none() {
                     assert_eq!(whole, account);
                     abandoned_deletions += 1;
                 }
-                (None | Some(Ok(())), Err(Error::UserNotFound)) => {}
+                (None | Some(Ok(_)), Err(Error::UserNotFound)) => {}
                 (deleted, found) => {
                     panic!("after {suspensions} suspensions: {deleted:?}, {found:?}")
                 }

@@ -258,7 +258,7 @@ async fn ids_and_addresses_that_name_no_user_give_user_not_found_to_every_operat
             service::change_email(&*db, user, email("renamed@example.com"))
                 .await
                 .map(drop),
-            service::delete_user(&*db, user).await,
+            service::delete_user(&*db, user).await.map(drop),
         ];
         for (operation, outcome) in ["find", "onboard", "offboard", "change email", "delete"]
             .iter()

@@ -92,7 +92,7 @@ async fn racing_deletions_and_onboardings_report_exactly_what_they_committed() {
                 if i % 2 == 0 {
                     Outcome::Onboard(service::onboard_host(&pool, &user).await.map(drop))
                 } else {
-                    Outcome::Undo(service::delete_user(&pool, &user).await)
+                    Outcome::Undo(service::delete_user(&pool, &user).await.map(drop))
                 }
             }
         })
