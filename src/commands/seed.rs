@@ -1,7 +1,7 @@
 use std::sync::{Arc, OnceLock};
 
 use anyhow::{Context, anyhow};
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressState, ProgressStyle};
 use service::{DatabaseConnection, Email, MAX_BATCH_SIZE, NewAccount};
 
 use super::printed;
@@ -142,9 +142,15 @@ fn first_signal() -> std::io::Result<impl Future<Output = &'static str>> {
 /// A bar on a terminal; nothing when stderr is a pipe or a file.
 fn progress_bar(total: u64) -> ProgressBar {
     let bar = ProgressBar::with_draw_target(Some(total), ProgressDrawTarget::stderr());
-    let template = "{bar:40} {pos}/{len} users  {elapsed} elapsed  {per_sec}  eta {eta}";
+    let template = "{bar:40} {pos}/{len} users  {elapsed} elapsed  {rate}  eta {eta}";
     if let Ok(style) = ProgressStyle::with_template(template) {
-        bar.set_style(style);
+        // indicatif's own `{per_sec}` prints four decimals.
+        bar.set_style(style.with_key(
+            "rate",
+            |state: &ProgressState, out: &mut dyn std::fmt::Write| {
+                let _ = write!(out, "{:.0} users/s", state.per_sec());
+            },
+        ));
     }
     bar
 }
