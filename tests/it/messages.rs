@@ -163,27 +163,9 @@ fn a_deletion_echoes_the_normalized_address_and_the_id() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn behind_a_lock_the_tool_prints_one_error_line_and_the_busy_exit_code_in_time() {
-    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
     let db = crate::reliability::pooled(2).await;
     let account = UserFactory::new().create(&*db).await.unwrap();
-    let holder = db.connect_again(1).await.unwrap();
-    let options = TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..TransactionOptions::default()
-    };
-    let txn = holder.begin_with_options(options).await.unwrap();
-    let lock = match holder.get_database_backend() {
-        DatabaseBackend::Sqlite => "UPDATE users SET updated_at = updated_at".to_owned(),
-        DatabaseBackend::Postgres => format!(
-            "SELECT id FROM users WHERE id = '{}' FOR UPDATE",
-            account.user.id
-        ),
-        _ => format!(
-            "SELECT id FROM users WHERE id = x'{}' FOR UPDATE",
-            account.user.id.simple()
-        ),
-    };
-    txn.execute_unprepared(&lock).await.unwrap();
+    let (_holder, txn) = crate::reliability::waits::hold_row_lock(&db, &account).await;
 
     let tool = Tool::on(db.url());
     let id = account.user.id.to_string();

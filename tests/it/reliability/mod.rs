@@ -14,7 +14,7 @@ mod properties;
 mod schema;
 mod security;
 mod truthful;
-mod waits;
+pub(crate) mod waits;
 
 use sea_orm::{ConnectionTrait, DatabaseBackend, Statement};
 use service::testing::TestDatabase;

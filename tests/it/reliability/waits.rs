@@ -36,7 +36,7 @@ async fn impatient(db: &TestDatabase, lock_wait: Duration) -> DatabaseConnection
 
 /// Another session's transaction holding the write lock on `account`'s user row (SQLite: the
 /// database's write lock).
-async fn hold_row_lock(
+pub(crate) async fn hold_row_lock(
     db: &TestDatabase,
     account: &Account,
 ) -> (DatabaseConnection, DatabaseTransaction) {
