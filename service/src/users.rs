@@ -159,16 +159,16 @@ pub async fn delete_user<C: Retryable>(db: &C, user_ref: &UserRef) -> Result<use
                 .exec_with_returning(txn)
                 .await?
         } else {
-            // MySQL has no `DELETE … RETURNING`: the row is read before it goes.
+            // MySQL has no `DELETE … RETURNING`: the row is read before it goes. The read sees
+            // the transaction's snapshot, which may still hold a user a concurrent deletion
+            // has removed since: only the `DELETE`'s own count says whether this one did it.
             let user = user::Entity::find_by_id(user_id)
                 .all(txn)
                 .await?
                 .into_iter()
                 .next();
-            if user.is_some() {
-                user::Entity::delete_by_id(user_id).exec(txn).await?;
-            }
-            user
+            let deleted = user::Entity::delete_by_id(user_id).exec(txn).await?;
+            user.filter(|_| deleted.rows_affected > 0)
         };
         user.ok_or(Error::UserNotFound)
     })

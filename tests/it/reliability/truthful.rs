@@ -183,3 +183,31 @@ async fn racing_onboard_and_offboard_processes_exit_zero_exactly_as_often_as_the
     }
     assert_invariants(&*db).await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn of_racing_deletions_of_one_user_exactly_one_reports_that_it_deleted_it() {
+    let db = pooled(RACERS as u32).await;
+    for round in 0..ROUNDS {
+        let account = UserFactory::new().host().create(&*db).await.unwrap();
+        // By address and by id: the address is read first, in the deletion's transaction.
+        let by_email = UserRef::Email(account.user.email.parse().unwrap());
+        let by_id = UserRef::Id(account.user.id);
+        let pool = db.connection().clone();
+        let results = race(RACERS, |i| {
+            let pool = pool.clone();
+            let user = if i % 2 == 0 { &by_email } else { &by_id }.clone();
+            async move { service::delete_user(&pool, &user).await }
+        })
+        .await;
+        let deleted: Vec<_> = results.iter().filter_map(|r| r.as_ref().ok()).collect();
+        assert_eq!(deleted.len(), 1, "round {round}: {results:?}");
+        assert_eq!(deleted[0], &account.user, "round {round}");
+        for result in &results {
+            assert!(
+                matches!(result, Ok(_) | Err(Error::UserNotFound)),
+                "round {round}: {result:?}"
+            );
+        }
+    }
+    assert_eq!(row_counts(&*db).await, (0, 0, 0));
+}
