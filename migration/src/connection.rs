@@ -17,9 +17,10 @@ pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Timeouts {
     /// The longest wait for a lock another session holds (a row, a table, SQLite's write
-    /// lock) before the statement fails as busy: PostgreSQL's `lock_timeout`, MySQL's
-    /// `innodb_lock_wait_timeout` and `lock_wait_timeout` (whole seconds, at least one),
-    /// SQLite's busy timeout.
+    /// lock) before the statement fails as busy: PostgreSQL's `lock_timeout` (whole
+    /// milliseconds, at least one), MySQL's `innodb_lock_wait_timeout` and `lock_wait_timeout`
+    /// (whole seconds, at least one), SQLite's busy timeout. There is no "no timeout": zero is
+    /// taken as the shortest wait each database knows.
     pub lock_wait: Duration,
     /// The longest a statement may run: PostgreSQL's `statement_timeout`, MariaDB's
     /// `max_statement_time`, MySQL's `max_execution_time` (which bounds only `SELECT`s).
@@ -68,10 +69,9 @@ pub fn connect_options(url: &str) -> ConnectOptions {
 /// [`connect_options`] with other [`Timeouts`].
 #[must_use]
 pub fn connect_options_with(url: &str, timeouts: Timeouts) -> ConnectOptions {
-    let Timeouts {
-        lock_wait,
-        statement,
-    } = timeouts;
+    // PostgreSQL reads 0 ms as "no timeout": a timeout under a millisecond is one millisecond.
+    let lock_wait = timeouts.lock_wait.max(Duration::from_millis(1));
+    let statement = timeouts.statement.max(Duration::from_millis(1));
     let mut options = ConnectOptions::new(url);
     options
         .connect_timeout(CONNECT_TIMEOUT)

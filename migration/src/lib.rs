@@ -32,7 +32,7 @@ pub use connection::{
     CONNECT_TIMEOUT, Timeouts, check_url, connect, connect_options, connect_options_with,
     read_only_options,
 };
-pub use lock::MIGRATION_LOCK_WAIT;
+pub use lock::{MIGRATION_LOCK_WAIT, POSTGRES_KEY as POSTGRES_MIGRATION_LOCK_KEY};
 pub use redact::{MASK, Redacting, redact, redact_panics};
 pub use status::{SchemaStatus, schema_status};
 

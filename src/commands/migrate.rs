@@ -45,7 +45,9 @@ pub async fn run(target: &Target, command: Migrate, out: &mut Output) -> Result<
         }
         Migrate::Status => Ok(()),
     }
-    .context("migration failed")?;
+    // A migration that fails is the database's doing (a lock held too long, a statement
+    // refused): the schema exit code.
+    .map_err(|error| Failure::new(DATABASE, anyhow!(error).context("migration failed")))?;
 
     let status = schema_status(&db)
         .await

@@ -171,3 +171,53 @@ async fn dropping_commands_refuse_to_run_unconfirmed_when_not_on_a_terminal() {
         SchemaStatus::Behind { .. }
     ));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_run_waits_for_another_runs_lock_longer_than_its_statement_timeout() {
+    use std::time::{Duration, Instant};
+
+    use sea_orm::{DatabaseBackend, SqliteTransactionMode, TransactionOptions, TransactionTrait};
+
+    let db = pooled(2).await;
+    Migrator::reset(&*db).await.unwrap();
+    // Another process's run, holding the lock as the migrator takes it.
+    let holder = db.connect_again(1).await.unwrap();
+    let options = TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    };
+    let txn = holder.begin_with_options(options).await.unwrap();
+    let lock = match holder.get_database_backend() {
+        DatabaseBackend::Postgres => format!(
+            "SELECT pg_advisory_xact_lock({})",
+            migration::POSTGRES_MIGRATION_LOCK_KEY
+        ),
+        DatabaseBackend::MySql => "SELECT GET_LOCK(CONCAT('migrate:', DATABASE()), 0)".to_owned(),
+        _ => "CREATE TABLE lock_holder (id INTEGER)".to_owned(),
+    };
+    txn.execute_unprepared(&lock).await.unwrap();
+
+    // A migrating pool whose statements may last a second at most.
+    let timeouts = service::Timeouts {
+        lock_wait: Duration::from_secs(1),
+        statement: Duration::from_secs(1),
+    };
+    let mut options = service::connect_options_with(db.url(), timeouts);
+    options.max_connections(2);
+    let pool = service::connect_with(options).await.unwrap();
+    let start = Instant::now();
+    let run = tokio::spawn(async move { migrate_up(&pool, None).await });
+
+    tokio::time::sleep(Duration::from_millis(2500)).await;
+    assert!(!run.is_finished(), "the run did not wait for the lock");
+    if holder.get_database_backend() == DatabaseBackend::MySql {
+        txn.execute_unprepared("DO RELEASE_LOCK(CONCAT('migrate:', DATABASE()))")
+            .await
+            .unwrap();
+    }
+    txn.rollback().await.unwrap();
+    let applied = run.await.unwrap().unwrap();
+    assert_eq!(applied.len(), 3);
+    assert!(start.elapsed() >= Duration::from_millis(2500));
+    assert_eq!(schema_status(&db).await.unwrap(), SchemaStatus::Current);
+}
