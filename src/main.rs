@@ -25,15 +25,16 @@ fn main() -> ExitCode {
         }
         // Arguments that did not parse: `--json` may still be among them.
         Err(error) if std::env::args().any(|arg| arg == "--json") => {
-            let text = error.to_string();
+            let text = migration::redact(&error.to_string()).into_owned();
             let first = text.lines().next().unwrap_or_default();
             let what = first.strip_prefix("error: ").unwrap_or(first).to_owned();
             let failure = exit::Failure::new(exit::USAGE, anyhow::anyhow!(what));
             eprintln!("{}", failure.report(true));
             return failure.exit_code();
         }
+        // clap quotes the argument it could not place, which may be a URL with a password.
         Err(error) => {
-            let _ = error.print();
+            eprint!("{}", migration::redact(&error.to_string()));
             return ExitCode::from(exit::USAGE);
         }
     };

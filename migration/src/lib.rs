@@ -104,8 +104,20 @@ impl MigratorTrait for Migrator {
     {
         let locked = lock::acquire(&db.into_database_executor()).await?;
         let result = async {
+            // MySQL commits each DROP TABLE by itself: a foreign key of another table would
+            // stop the drops halfway, and leave half a schema. Refused before any of them.
+            let tables = own_tables();
+            let names: Vec<&str> = tables.iter().map(String::as_str).collect();
+            let referring = catalog::foreign_references(&locked.txn, &names).await?;
+            if !referring.is_empty() {
+                return Err(DbErr::Custom(format!(
+                    "fresh would drop tables that other tables refer to ({}): drop or change \
+                     those foreign keys first; nothing was dropped",
+                    referring.join(", ")
+                )));
+            }
             let manager = SchemaManager::new(&locked.txn);
-            for table in own_tables() {
+            for table in tables {
                 // No CASCADE: a table of someone else's that refers to ours makes this fail
                 // rather than lose its foreign key.
                 manager

@@ -67,7 +67,18 @@ fn main() -> ExitCode {
     migration::redact_panics();
     // A DATABASE_URL in `.env` counts as if exported.
     dotenvy::dotenv().ok();
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(error) if !error.use_stderr() => {
+            let _ = error.print(); // --help, --version
+            return ExitCode::SUCCESS;
+        }
+        // clap quotes the argument it could not place, which may be a URL with a password.
+        Err(error) => {
+            eprint!("{}", redact(&error.to_string()));
+            return ExitCode::from(2);
+        }
+    };
     let filter = if cli.verbose {
         "debug"
     } else {

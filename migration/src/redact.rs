@@ -31,14 +31,38 @@ pub fn redact(text: &str) -> Cow<'_, str> {
     redacted
 }
 
+/// The schemes of database URLs, which hide a password even when the `//` after them is
+/// missing (`mysql:root:pw@host/db`): the drivers refuse such a URL, and quote it.
+const DATABASE_SCHEMES: [&str; 5] = ["postgres:", "postgresql:", "mysql:", "mariadb:", "sqlite:"];
+
+/// Where a URL's authority (its user-info, if any) may begin in `text`: after every `://`, and
+/// after a database scheme and the slashes that follow it.
+fn authorities(text: &str) -> Vec<usize> {
+    let lower = text.to_ascii_lowercase();
+    let mut starts: Vec<usize> = lower.match_indices("://").map(|(at, _)| at + 3).collect();
+    for scheme in DATABASE_SCHEMES {
+        for (at, _) in lower.match_indices(scheme) {
+            let word_start = at == 0 || !lower.as_bytes()[at - 1].is_ascii_alphanumeric();
+            if word_start {
+                let after = at + scheme.len();
+                let slashes = lower[after..].len() - lower[after..].trim_start_matches('/').len();
+                starts.push(after + slashes);
+            }
+        }
+    }
+    starts.sort_unstable();
+    starts.dedup();
+    starts
+}
+
 /// The user-info passwords of every `scheme://user:password@host` in `text`.
 fn url_passwords(text: &str) -> Cow<'_, str> {
     let mut out = String::new();
     let mut copied = 0;
-    let mut searched = 0;
-    while let Some(found) = text[searched..].find("://") {
-        let authority = searched + found + 3;
-        searched = authority;
+    for authority in authorities(text) {
+        if authority < copied {
+            continue;
+        }
         let rest = &text[authority..];
         let line = &rest[..rest.find(['\n', '\r']).unwrap_or(rest.len())];
         let token = &line[..line.find(char::is_whitespace).unwrap_or(line.len())];
@@ -62,7 +86,6 @@ fn url_passwords(text: &str) -> Cow<'_, str> {
         out.push_str(&text[copied..authority + colon + 1]);
         out.push_str(MASK);
         copied = authority + userinfo_end;
-        searched = copied;
     }
     if copied == 0 {
         return Cow::Borrowed(text);
@@ -305,6 +328,14 @@ mod tests {
             ),
             ("key=sslmode value=disable", "key=sslmode value=disable"),
             ("no url here", "no url here"),
+            (
+                "mysql:root:s3cr3t@127.0.0.1/db",
+                "mysql:root:***@127.0.0.1/db",
+            ),
+            ("'postgres:/u:s3cr3t@h/db'", "'postgres:/u:***@h/db'"),
+            ("POSTGRES:u:s3cr3t@h/db", "POSTGRES:u:***@h/db"),
+            ("sqlite:accounts.db?mode=rwc", "sqlite:accounts.db?mode=rwc"),
+            ("a mysql: server said x@y", "a mysql: server said x@y"),
         ];
         for (text, expected) in cases {
             assert_eq!(redact(text), expected, "{text}");

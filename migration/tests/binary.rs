@@ -34,6 +34,7 @@ fn a_url_it_cannot_use_is_one_line_of_error_without_the_password_and_never_a_pan
         format!("postgresql://app:{SECRET}@127.0.0.1/accounts"),
         format!("unknown://app:{SECRET}@127.0.0.1/accounts"),
         "postgres://app:s3cr3t%2DPw@127.0.0.1:1/accounts".to_owned(),
+        format!("mysql:app:{SECRET}@127.0.0.1/accounts"),
     ];
     std::thread::scope(|threads| {
         for url in &urls {
@@ -116,4 +117,17 @@ fn dropping_data_needs_yes_when_not_on_a_terminal() {
         3
     );
     assert!(run(dir.path(), url, &["fresh", "--yes"]).status.success());
+}
+
+#[test]
+fn a_password_in_an_argument_it_cannot_place_is_not_echoed() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("postgres://app:{SECRET}@127.0.0.1/accounts");
+    let output = run(dir.path(), "sqlite://accounts.db?mode=rwc", &["up", &url]);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(2), "{stderr}");
+    assert!(
+        !stderr.contains(SECRET) && stderr.contains(":***@"),
+        "{stderr}"
+    );
 }

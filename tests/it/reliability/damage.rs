@@ -211,3 +211,34 @@ async fn the_tool_lists_every_healthy_user_reports_the_broken_one_and_exits_with
     // A healthy user is untouched by its neighbour's damage.
     tool.ok(&["user", "show", &accounts[0].user.id.to_string()]);
 }
+
+#[tokio::test]
+async fn a_unique_index_replaced_by_a_plain_one_of_the_same_name_is_reported() {
+    let db = database().await;
+    let statements: &[&str] = match db.get_database_backend() {
+        DatabaseBackend::Postgres => &[
+            "ALTER TABLE hosts DROP CONSTRAINT uq_hosts_user_id",
+            "CREATE INDEX uq_hosts_user_id ON hosts (user_id)",
+        ],
+        // MySQL needs an index on a foreign key's column: a DBA swaps it in one statement.
+        DatabaseBackend::MySql => {
+            &["ALTER TABLE hosts DROP INDEX uq_hosts_user_id, ADD INDEX uq_hosts_user_id (user_id)"]
+        }
+        _ => &[
+            "PRAGMA foreign_keys = OFF",
+            "CREATE TABLE hosts_new (id uuid_text NOT NULL PRIMARY KEY, \
+             user_id uuid_text NOT NULL, created_at text NOT NULL, updated_at text NOT NULL, \
+             FOREIGN KEY (user_id) REFERENCES users (id) ON DELETE RESTRICT)",
+            "DROP TABLE hosts",
+            "ALTER TABLE hosts_new RENAME TO hosts",
+            "CREATE INDEX uq_hosts_user_id ON hosts (user_id)",
+        ],
+    };
+    for sql in statements {
+        db.execute_unprepared(sql).await.unwrap();
+    }
+    assert_eq!(
+        missing_objects(&*db).await.unwrap(),
+        vec!["constraint uq_hosts_user_id (there is one by that name, not unique)".to_owned()]
+    );
+}

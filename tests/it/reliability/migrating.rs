@@ -221,3 +221,34 @@ async fn a_run_waits_for_another_runs_lock_longer_than_its_statement_timeout() {
     assert!(start.elapsed() >= Duration::from_millis(2500));
     assert_eq!(schema_status(&db).await.unwrap(), SchemaStatus::Current);
 }
+
+#[tokio::test]
+async fn fresh_refuses_and_drops_nothing_when_another_table_refers_to_a_table_of_this_schema() {
+    let db = pooled(2).await;
+    UserFactory::new()
+        .host()
+        .create_many(&*db, 3)
+        .await
+        .unwrap();
+    let id_type = match db.get_database_backend() {
+        sea_orm::DatabaseBackend::Postgres => "uuid",
+        sea_orm::DatabaseBackend::MySql => "binary(16)",
+        _ => "uuid_text",
+    };
+    db.execute_unprepared(&format!(
+        "CREATE TABLE bookings (id INTEGER PRIMARY KEY, user_id {id_type}, \
+         FOREIGN KEY (user_id) REFERENCES users (id))"
+    ))
+    .await
+    .unwrap();
+
+    let stderr = Tool::on(db.url()).fails(crate::cli::DATABASE, &["migrate", "fresh", "--yes"]);
+    assert!(
+        stderr.contains("bookings -> users") && stderr.contains("nothing was dropped"),
+        "{stderr}"
+    );
+    assert_eq!(row_counts(&*db).await, (3, 3, 3));
+    assert_eq!(schema_status(&db).await.unwrap(), SchemaStatus::Current);
+    assert!(Migrator::fresh(&*db).await.is_err());
+    assert_eq!(row_counts(&*db).await, (3, 3, 3));
+}

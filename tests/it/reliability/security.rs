@@ -153,6 +153,8 @@ fn unusable_urls() -> Vec<String> {
         format!("postgresql://app:{SECRET}@127.0.0.1:1/accounts"),
         format!("unknown://app:{SECRET}@127.0.0.1/accounts"),
         format!("sqlite:///nonexistent/dir/x.db?password={SECRET}"),
+        format!("mysql:app:{SECRET}@127.0.0.1/accounts"),
+        format!("postgres:/app:{SECRET}@127.0.0.1/accounts"),
     ]
 }
 
@@ -225,6 +227,25 @@ async fn a_password_in_the_url_of_a_live_server_never_appears_at_the_highest_ver
         assert!(
             text.contains(":***@"),
             "{args:?}: the URL was logged, masked: {text}"
+        );
+    }
+}
+
+#[test]
+fn a_password_in_an_argument_the_tool_cannot_place_is_not_echoed() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("postgres://app:{SECRET}@127.0.0.1/accounts");
+    for args in [
+        vec!["user", "list", url.as_str()],
+        vec!["--lock-timeout", url.as_str(), "user", "list"],
+        vec!["--json", "user", "list", url.as_str()],
+    ] {
+        let output = crate::cli::run_in(dir.path(), None, &args);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(2), "{stderr}");
+        assert!(
+            !shows_secret(&stderr) && stderr.contains(":***@"),
+            "{stderr}"
         );
     }
 }
