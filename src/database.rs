@@ -49,7 +49,9 @@ impl Target {
 
     /// Connects, whatever state the schema is in (for `migrate`).
     pub async fn connect(&self) -> Result<DatabaseConnection, Failure> {
-        if self.url.starts_with("sqlite:") && self.url.contains(":memory:") {
+        if self.url.starts_with("sqlite:")
+            && (self.url.contains(":memory:") || self.url.contains("mode=memory"))
+        {
             // The library can use one, within one process; every run of the tool would get a
             // new, empty database, unmigrated, and lose what it wrote.
             return Err(Failure::new(

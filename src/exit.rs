@@ -96,14 +96,8 @@ impl Failure {
     /// often repeats its source's text in its own, and a line that says a thing twice hides
     /// what it says. Passwords are redacted.
     pub fn message(&self) -> String {
-        let mut parts: Vec<String> = Vec::new();
-        for cause in self.error.chain() {
-            let text = cause.to_string();
-            if !parts.iter().any(|part| part.contains(&text)) {
-                parts.push(text);
-            }
-        }
-        migration::redact(&parts.join(": ")).into_owned()
+        let chain: Vec<String> = self.error.chain().map(ToString::to_string).collect();
+        migration::one_line(&chain.join(": "))
     }
 
     /// What to print on stderr: `error: ...`, or under `--json` one JSON object with the

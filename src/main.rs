@@ -25,9 +25,18 @@ fn main() -> ExitCode {
         }
         // Arguments that did not parse: `--json` may still be among them.
         Err(error) if std::env::args().any(|arg| arg == "--json") => {
-            let text = migration::redact(&error.to_string()).into_owned();
-            let first = text.lines().next().unwrap_or_default();
-            let what = first.strip_prefix("error: ").unwrap_or(first).to_owned();
+            // clap's text up to its usage lines: the error, and what it lists (a missing
+            // argument's name); a missing subcommand is reported as help text, not an error.
+            let what = if error.kind()
+                == clap::error::ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand
+            {
+                "a subcommand is required: see --help".to_owned()
+            } else {
+                let text = error.to_string();
+                let before_usage = text.split("\n\n").next().unwrap_or_default();
+                let what = before_usage.strip_prefix("error: ").unwrap_or(before_usage);
+                what.split_whitespace().collect::<Vec<_>>().join(" ")
+            };
             let failure = exit::Failure::new(exit::USAGE, anyhow::anyhow!(what));
             eprintln!("{}", failure.report(true));
             return failure.exit_code();

@@ -210,6 +210,10 @@ fn explained(url: &str, err: DbErr) -> DbErr {
                 "14" if !url.contains("mode=rwc") => Some(format!(
                     "{message}: no database file there; add ?mode=rwc to the URL to create one"
                 )),
+                "14" => Some(format!(
+                    "{message}: the file cannot be created there; does its directory exist, and \
+                     may this user write to it?"
+                )),
                 _ => None,
             }
         }

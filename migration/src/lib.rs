@@ -23,6 +23,7 @@ mod lock;
 mod m20261121_000001_create_users;
 mod m20261121_000002_create_guests;
 mod m20261121_000003_create_hosts;
+mod message;
 mod redact;
 mod status;
 
@@ -33,6 +34,7 @@ pub use connection::{
     read_only_options,
 };
 pub use lock::{MIGRATION_LOCK_WAIT, POSTGRES_KEY as POSTGRES_MIGRATION_LOCK_KEY};
+pub use message::one_line;
 pub use redact::{MASK, Redacting, redact, redact_panics};
 pub use status::{SchemaStatus, schema_status};
 

@@ -102,7 +102,7 @@ fn main() -> ExitCode {
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {
-            eprintln!("error: {}", redact(&message));
+            eprintln!("error: {}", migration::one_line(&message));
             ExitCode::FAILURE
         }
     }
@@ -145,6 +145,8 @@ async fn run(cli: Cli) -> Result<(), String> {
             Migrator::reset(&db).await
         }
     };
+    // Closed, not dropped: SQLite folds its log back into the database file.
+    let _ = db.close().await;
     done.map_err(|error| format!("migration failed on {shown}: {error}"))
 }
 

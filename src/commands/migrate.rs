@@ -1,5 +1,6 @@
 use anyhow::{Context, anyhow};
 use migration::{Migrator, MigratorTrait, SchemaStatus, confirm, migrate_up, schema_status};
+use service::DatabaseConnection;
 
 use super::printed;
 use crate::cli::Migrate;
@@ -8,9 +9,13 @@ use crate::exit::{DATABASE, Failure, USAGE};
 use crate::output::Output;
 
 /// Runs the migration crate's own migrator; what drops data asks first.
-pub async fn run(target: &Target, command: Migrate, out: &mut Output) -> Result<(), Failure> {
-    let db = target.connect().await?;
-    let status = schema_status(&db)
+pub async fn run(
+    db: &DatabaseConnection,
+    target: &Target,
+    command: Migrate,
+    out: &mut Output,
+) -> Result<(), Failure> {
+    let status = schema_status(db)
         .await
         .context("cannot read the schema version")?;
     if let SchemaStatus::Ahead { unknown } = status {
@@ -28,20 +33,23 @@ pub async fn run(target: &Target, command: Migrate, out: &mut Output) -> Result<
             .map_err(|refused| Failure::new(USAGE, anyhow!(refused)))
     };
     match command {
-        Migrate::Up => migrate_up(&db, None).await.map(drop),
+        Migrate::Up => migrate_up(db, None).await.map(|applied| {
+            // What this run did; the list below is the state, whoever did it.
+            eprintln!("applied {} migration(s)", applied.len());
+        }),
         Migrate::Down { num, yes } => {
             confirmed(
                 format!("roll back {num} migration(s), dropping their tables and rows"),
                 yes,
             )?;
-            Migrator::down(&db, Some(num)).await
+            Migrator::down(db, Some(num)).await
         }
         Migrate::Fresh { yes } => {
             confirmed(
                 "drop the accounts tables and every row in them".to_owned(),
                 yes,
             )?;
-            Migrator::fresh(&db).await
+            Migrator::fresh(db).await
         }
         Migrate::Status => Ok(()),
     }
@@ -49,7 +57,7 @@ pub async fn run(target: &Target, command: Migrate, out: &mut Output) -> Result<
     // refused): the schema exit code.
     .map_err(|error| Failure::new(DATABASE, anyhow!(error).context("migration failed")))?;
 
-    let status = schema_status(&db)
+    let status = schema_status(db)
         .await
         .context("cannot read the schema version")?;
     let pending = match &status {

@@ -18,21 +18,29 @@ use crate::output::Output;
 pub async fn run(cli: Cli) -> Result<(), Failure> {
     let target = Target::new(cli.database_url, cli.lock_timeout, cli.statement_timeout);
     let mut out = Output::new(cli.json);
-    match cli.command {
-        Command::Migrate(command) => migrate::run(&target, command, &mut out).await,
-        Command::User(command) => user::run(&target.open().await?, command, &mut out).await,
-        Command::Host(command) => host::run(&target.open().await?, command, &mut out).await,
-        Command::Seed(seed) => seed::run(&target.open().await?, &seed, &mut out).await,
+    let (db, missing) = match &cli.command {
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
-            clap_complete::generate(shell, &mut command, "accounts", &mut std::io::stdout());
-            Ok(())
+            clap_complete::generate(*shell, &mut command, "accounts", &mut std::io::stdout());
+            return Ok(());
         }
-        Command::Check => {
-            let (db, missing) = target.open_to_inspect().await?;
-            check::run(&db, &missing, &mut out).await
-        }
-    }
+        Command::Migrate(_) => (target.connect().await?, Vec::new()),
+        Command::Check => target.open_to_inspect().await?,
+        _ => (target.open().await?, Vec::new()),
+    };
+    let result = match cli.command {
+        Command::Migrate(command) => migrate::run(&db, &target, command, &mut out).await,
+        Command::User(command) => user::run(&db, command, &mut out).await,
+        Command::Host(command) => host::run(&db, command, &mut out).await,
+        Command::Seed(seed) => seed::run(&db, &seed, &mut out).await,
+        Command::Check => check::run(&db, &missing, &mut out).await,
+        Command::Completions { .. } => Ok(()),
+    };
+    // Closed, not dropped: SQLite folds its log back into the database file when the last
+    // connection closes, so that `accounts.db` alone holds the data (a copy of it is whole).
+    // What closing fails with changes nothing of what the command did.
+    let _ = db.close().await;
+    result
 }
 
 fn user_ref(raw: &str) -> Result<UserRef, Failure> {

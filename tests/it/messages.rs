@@ -270,3 +270,77 @@ fn close_cleanly(dir: &std::path::Path) -> std::path::PathBuf {
     }
     db
 }
+
+#[test]
+fn after_a_command_the_database_file_alone_holds_the_data() {
+    let tool = Tool::embedded();
+    tool.ok(&["user", "create", "whole@example.com"]);
+    // The pool was closed: SQLite folded its log into the file and removed it.
+    assert!(!tool.dir.path().join("accounts.db-wal").exists());
+    let copy = tempfile::tempdir().unwrap();
+    std::fs::copy(
+        tool.dir.path().join("accounts.db"),
+        copy.path().join("accounts.db"),
+    )
+    .unwrap();
+    let copied = Tool::on(&format!(
+        "sqlite://{}",
+        copy.path().join("accounts.db").display()
+    ));
+    assert_eq!(copied.json(&["user", "list"]).len(), 1);
+}
+
+#[test]
+fn a_sqlite_file_that_cannot_be_created_is_named_with_what_to_check() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!(
+        "sqlite://{}/no/such/dir/x.db?mode=rwc",
+        dir.path().display()
+    );
+    let stderr = Tool::on(&url).fails(DATABASE, &["user", "list"]);
+    assert!(stderr.contains("does its directory exist"), "{stderr}");
+}
+
+#[test]
+fn every_in_memory_sqlite_url_is_refused() {
+    for url in [
+        "sqlite::memory:",
+        "sqlite://:memory:",
+        "sqlite:?mode=memory",
+    ] {
+        let stderr = Tool::on(url).fails(DATABASE, &["user", "create", "x@example.com"]);
+        assert!(stderr.contains("use a file"), "{url}: {stderr}");
+    }
+}
+
+#[test]
+fn a_json_usage_error_names_what_is_missing() {
+    let tool = Tool::embedded();
+    let stderr = tool.fails(USAGE, &["--json", "user", "show"]);
+    let error: Value = serde_json::from_str(stderr.trim()).unwrap();
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("<USER>"),
+        "{stderr}"
+    );
+    let stderr = tool.fails(USAGE, &["--json", "user"]);
+    let error: Value = serde_json::from_str(stderr.trim()).unwrap();
+    assert!(
+        error["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("subcommand"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn migrate_up_says_how_many_migrations_it_applied_itself() {
+    let tool = Tool::embedded();
+    let first = tool.run(&["migrate", "up"]);
+    assert!(String::from_utf8_lossy(&first.stderr).contains("applied 3 migration(s)"));
+    let again = tool.run(&["migrate", "up"]);
+    assert!(String::from_utf8_lossy(&again.stderr).contains("applied 0 migration(s)"));
+}
