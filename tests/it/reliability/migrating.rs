@@ -176,17 +176,12 @@ async fn dropping_commands_refuse_to_run_unconfirmed_when_not_on_a_terminal() {
 async fn a_run_waits_for_another_runs_lock_longer_than_its_statement_timeout() {
     use std::time::{Duration, Instant};
 
-    use sea_orm::{DatabaseBackend, SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    use sea_orm::DatabaseBackend;
 
     let db = pooled(2).await;
     Migrator::reset(&*db).await.unwrap();
     // Another process's run, holding the lock as the migrator takes it.
-    let holder = db.connect_again(1).await.unwrap();
-    let options = TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..TransactionOptions::default()
-    };
-    let txn = holder.begin_with_options(options).await.unwrap();
+    let (holder, txn) = super::another_session(&db).await;
     let lock = match holder.get_database_backend() {
         DatabaseBackend::Postgres => format!(
             "SELECT pg_advisory_xact_lock({})",

@@ -27,6 +27,21 @@ pub async fn pooled(max_connections: u32) -> TestDatabase {
     }
 }
 
+/// A second session on `db`, as another program would open one, in a transaction begun
+/// as a writer (on SQLite, holding the write lock from the start).
+pub async fn another_session(
+    db: &TestDatabase,
+) -> (sea_orm::DatabaseConnection, sea_orm::DatabaseTransaction) {
+    use sea_orm::{SqliteTransactionMode, TransactionOptions, TransactionTrait};
+    let holder = db.connect_again(1).await.unwrap();
+    let options = TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        ..TransactionOptions::default()
+    };
+    let txn = holder.begin_with_options(options).await.unwrap();
+    (holder, txn)
+}
+
 /// The single number that `sql` (a fixed statement, no values) selects.
 pub async fn count<C: ConnectionTrait>(db: &C, sql: &str) -> i64 {
     let backend = db.get_database_backend();

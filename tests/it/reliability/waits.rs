@@ -9,8 +9,7 @@
 use std::time::{Duration, Instant};
 
 use sea_orm::{
-    ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction,
-    SqliteTransactionMode, TransactionOptions, TransactionTrait,
+    ConnectionTrait, DatabaseBackend, DatabaseConnection, DatabaseTransaction, TransactionTrait,
 };
 use service::testing::{TestDatabase, UserFactory};
 use service::{Account, Error, RETRY_BUDGET, Timeouts, UserRef};
@@ -40,12 +39,7 @@ pub(crate) async fn hold_row_lock(
     db: &TestDatabase,
     account: &Account,
 ) -> (DatabaseConnection, DatabaseTransaction) {
-    let holder = db.connect_again(1).await.unwrap();
-    let options = TransactionOptions {
-        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
-        ..TransactionOptions::default()
-    };
-    let txn = holder.begin_with_options(options).await.unwrap();
+    let (holder, txn) = super::another_session(db).await;
     let lock = match holder.get_database_backend() {
         DatabaseBackend::Sqlite => "UPDATE users SET updated_at = updated_at".to_owned(),
         backend => {
