@@ -140,9 +140,21 @@ pub async fn connect(options: ConnectOptions) -> Result<DatabaseConnection, DbEr
     let url = options.get_url().to_owned();
     check_url(&url)?;
     probe(&url).await?;
-    Database::connect(options)
-        .await
-        .map_err(|err| explained(&url, err))
+    // Connecting to SQLite runs pragmas, and switching a new file to WAL, or reopening one
+    // whose last connection is folding its log back, can fail with SQLITE_BUSY at once: SQLite
+    // skips the busy handler where waiting could deadlock. Several processes starting on one
+    // file at once meet that; they try again within the connect timeout.
+    let deadline = std::time::Instant::now() + CONNECT_TIMEOUT;
+    loop {
+        match Database::connect(options.clone()).await {
+            Err(err)
+                if crate::lock::is_sqlite_busy(&err) && std::time::Instant::now() < deadline =>
+            {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            connected => return connected.map_err(|err| explained(&url, err)),
+        }
+    }
 }
 
 /// One plain connection to a server before the pool is made, closed at once.

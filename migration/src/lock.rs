@@ -152,7 +152,7 @@ fn timed_out() -> DbErr {
 }
 
 /// SQLITE_BUSY and its extended codes (the low byte is the primary code).
-fn is_sqlite_busy(err: &DbErr) -> bool {
+pub(crate) fn is_sqlite_busy(err: &DbErr) -> bool {
     use sea_orm_migration::sea_orm::{RuntimeErr, sqlx};
     let (DbErr::Conn(RuntimeErr::SqlxError(sqlx_err))
     | DbErr::Exec(RuntimeErr::SqlxError(sqlx_err))
