@@ -6,7 +6,7 @@ use std::time::Duration;
 use sea_orm_migration::sea_orm::sqlx::mysql::MySqlConnectOptions;
 use sea_orm_migration::sea_orm::sqlx::postgres::PgConnectOptions;
 use sea_orm_migration::sea_orm::sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous};
-use sea_orm_migration::sea_orm::sqlx::{self, ConnectOptions as _, Connection as _, Executor};
+use sea_orm_migration::sea_orm::sqlx::{self, Connection as _, Executor};
 use sea_orm_migration::sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr, RuntimeErr};
 
 /// How long connecting, or waiting for a pooled connection, may take before failing instead of
@@ -165,21 +165,9 @@ pub async fn connect(options: ConnectOptions) -> Result<DatabaseConnection, DbEr
 async fn probe(url: &str) -> Result<(), DbErr> {
     let attempt = async {
         if url.starts_with("postgres://") {
-            let options: PgConnectOptions = url.parse()?;
-            options
-                .disable_statement_logging()
-                .connect()
-                .await?
-                .close()
-                .await
+            connect_once::<PgConnectOptions>(url).await
         } else if url.starts_with("mysql://") {
-            let options: MySqlConnectOptions = url.parse()?;
-            options
-                .disable_statement_logging()
-                .connect()
-                .await?
-                .close()
-                .await
+            connect_once::<MySqlConnectOptions>(url).await
         } else {
             Ok(())
         }
@@ -195,6 +183,21 @@ async fn probe(url: &str) -> Result<(), DbErr> {
             CONNECT_TIMEOUT.as_secs()
         ))),
     }
+}
+
+/// Opens one connection of the driver `O` to `url` and closes it.
+async fn connect_once<O>(url: &str) -> Result<(), sqlx::Error>
+where
+    O: sqlx::ConnectOptions + std::str::FromStr<Err = sqlx::Error>,
+    O::Connection: Sized,
+{
+    let options: O = url.parse()?;
+    options
+        .disable_statement_logging()
+        .connect()
+        .await?
+        .close()
+        .await
 }
 
 /// `err`, a failure to connect to `url`, as an error that says what went wrong and what to do

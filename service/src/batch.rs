@@ -78,12 +78,7 @@ async fn create<'a, C: Retryable>(
                 updated_at: now,
             };
             let guest = guest::Model::for_user(&user);
-            let host = is_host.then(|| host::Model {
-                id: Uuid::now_v7(),
-                user_id: user.id,
-                created_at: now,
-                updated_at: now,
-            });
+            let host = is_host.then(|| host::Model::new_for(user.id, now));
             Account { user, guest, host }
         })
         .collect();

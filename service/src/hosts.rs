@@ -1,6 +1,6 @@
 //! Host onboarding: a user becomes a host only by asking, and at most once.
 
-use entity::{host, user};
+use entity::{clock, host, user};
 use sea_orm::prelude::Uuid;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
@@ -46,7 +46,7 @@ where
 /// the row back on MySQL, in a second statement that, outside a transaction, can find it
 /// already offboarded and report a committed onboarding as failed.
 async fn insert_host<C: ConnectionTrait>(db: &C, user_id: Uuid) -> Result<host::Model> {
-    let host = host::Model::new_for(user_id);
+    let host = host::Model::new_for(user_id, clock::now());
     host::Entity::insert(host.clone().into_active_model())
         .exec_without_returning(db)
         .await?;

@@ -1,25 +1,23 @@
 use sea_orm::entity::prelude::*;
 
 use super::Stamps;
-use crate::clock;
 use crate::host::{ActiveModel, Model};
 
 impl Model {
-    /// A new host for the user `user_id`, as the `before_save` hook would complete it: a UUIDv7
-    /// id and both timestamps now.
+    /// A new host for the user `user_id`, created `at` (a batch's hosts share its users'
+    /// time): a UUIDv7 id and both timestamps, as the `before_save` hook would complete it.
     ///
     /// Writing a row built here with `Entity::insert(..).exec_without_returning` is a single
     /// `INSERT` on every backend, with no read-back: on MySQL, `ActiveModel::insert` reads the
     /// row back in a second statement, which outside a transaction can find it already
     /// deleted by a concurrent offboarding and report a committed insert as failed.
     #[must_use]
-    pub fn new_for(user_id: Uuid) -> Self {
-        let now = clock::now();
+    pub fn new_for(user_id: Uuid, at: DateTimeUtc) -> Self {
         Self {
             id: Uuid::now_v7(),
             user_id,
-            created_at: now,
-            updated_at: now,
+            created_at: at,
+            updated_at: at,
         }
     }
 }
