@@ -53,8 +53,17 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for JsonBody<T> {
     }
 }
 
-/// `bytes` as a `T`, or the problem with them.
+/// `bytes` as a `T`, or the problem with them. Every body of this API is an object.
 pub(crate) fn parse<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, Problem> {
+    // serde would also read a struct from an array of its fields, which the document does not
+    // allow.
+    match bytes.iter().find(|byte| !byte.is_ascii_whitespace()) {
+        Some(b'{') => {}
+        Some(b'[' | b'"' | b'-' | b'0'..=b'9' | b't' | b'f' | b'n') => {
+            return Err(Problem::invalid_field("", "the body must be a JSON object"));
+        }
+        _ => return Err(Problem::malformed("the body is not a JSON value")),
+    }
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
     let value = serde_path_to_error::deserialize(&mut deserializer).map_err(|error| {
         let pointer = pointer(error.path());

@@ -13,7 +13,10 @@ use tower::limit::GlobalConcurrencyLimitLayer;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
-use utoipa::openapi::OpenApi as Document;
+use utoipa::openapi::header::Header;
+use utoipa::openapi::response::ResponseBuilder;
+use utoipa::openapi::schema::{ObjectBuilder, Type};
+use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
@@ -21,7 +24,7 @@ use utoipa_axum::routes;
 
 use crate::config::Config;
 use crate::handlers::{batch, docs, guests, health, hosts, users};
-use crate::problem::{InvalidPart, Problem};
+use crate::problem::{InvalidPart, PROBLEM_JSON, Problem};
 use crate::serializers::{GuestSummarySerializer, HostSummarySerializer};
 use crate::state::AppState;
 use crate::{auth, middleware};
@@ -83,7 +86,62 @@ fn documented() -> (Router<AppState>, Router<AppState>, Document) {
         .routes(routes!(docs::openapi))
         .split_for_parts();
     document.merge(public_document);
+    common_responses(&mut document);
     (protected, public, document)
+}
+
+/// The answers any operation may get from the layers around the handlers, added to each: the
+/// token check (`401`), body checks (`413`, `415`), the timeout, the load shedding and the
+/// database (`503`), and faults (`500`).
+fn common_responses(document: &mut Document) {
+    let problem = |description: &str| {
+        ResponseBuilder::new()
+            .description(description)
+            .content(
+                PROBLEM_JSON,
+                ContentBuilder::new()
+                    .schema(Some(Ref::from_schema_name("Problem")))
+                    .build(),
+            )
+    };
+    for item in document.paths.paths.values_mut() {
+        let operations = [
+            &mut item.get,
+            &mut item.post,
+            &mut item.put,
+            &mut item.patch,
+            &mut item.delete,
+        ];
+        for operation in operations.into_iter().flatten() {
+            let mut add = |status: &str, response: ResponseBuilder| {
+                operation
+                    .responses
+                    .responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| response.build().into());
+            };
+            if operation.security.is_some() {
+                add(
+                    "401",
+                    problem("No bearer token, or not the server's")
+                        .header("WWW-Authenticate", Header::new(ObjectBuilder::new().schema_type(Type::String))),
+                );
+            }
+            if operation.request_body.is_some() {
+                add("413", problem("The body is larger than the server's limit"));
+                add("415", problem("The body is not declared JSON"));
+            }
+            add(
+                "503",
+                problem(
+                    "The database is busy or unavailable, the request took too long, or too \
+                     many are being served; retry after `Retry-After` seconds",
+                )
+                .header("Retry-After", Header::new(ObjectBuilder::new().schema_type(Type::Integer))),
+            );
+            add("500", problem("A fault of the server; nothing of it is disclosed"));
+        }
+    }
 }
 
 /// The OpenAPI 3.1 document of the API, generated from the handlers and serializers.

@@ -20,7 +20,7 @@ fn timestamp(at: DateTime<Utc>) -> String {
 
 /// A guest (`GuestSerializer`): the guest side of a user, made with it.
 #[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = Guest)]
 pub struct GuestSerializer {
     /// The guest's id.
@@ -37,7 +37,7 @@ pub struct GuestSerializer {
 
 /// A guest in a list (`GuestSummarySerializer`).
 #[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = GuestSummary)]
 pub struct GuestSummarySerializer {
     /// The guest's id.
@@ -46,7 +46,7 @@ pub struct GuestSummarySerializer {
 
 /// A host (`HostSerializer`): the host side of a user, made by onboarding.
 #[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = Host)]
 pub struct HostSerializer {
     /// The host's id.
@@ -63,7 +63,7 @@ pub struct HostSerializer {
 
 /// A host in a list (`HostSummarySerializer`).
 #[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = HostSummary)]
 pub struct HostSummarySerializer {
     /// The host's id.
@@ -72,7 +72,7 @@ pub struct HostSummarySerializer {
 
 /// A user with its guest and, once onboarded, its host (`UserSerializer`).
 #[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = User)]
 pub struct UserSerializer {
     /// The user's id (a UUIDv7: ids sort by creation).
@@ -89,12 +89,13 @@ pub struct UserSerializer {
     /// Its guest: every user has one.
     pub guest: GuestSerializer,
     /// Its host, or `null` if it is not a host.
+    #[schema(required = true)]
     pub host: Option<HostSerializer>,
 }
 
 /// A user in a list (`UserSummarySerializer`): no guest, no host.
 #[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = UserSummary)]
 pub struct UserSummarySerializer {
     /// The user's id.
@@ -106,18 +107,19 @@ pub struct UserSummarySerializer {
 
 /// A page of users, in id (creation) order.
 #[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = UserPage)]
 pub struct UserPageSerializer {
     /// The users of this page.
     pub data: Vec<UserSummarySerializer>,
     /// The URL of the next page (also in the `Link` header), `null` on the last page.
+    #[schema(required = true)]
     pub next: Option<String>,
 }
 
 /// The users a batch created, in the order of the request.
 #[derive(Debug, Serialize, ToSchema)]
-#[serde(rename_all = "camelCase")]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
 #[schema(as = UserBatch)]
 pub struct UserBatchSerializer {
     /// Each created user with its guest.

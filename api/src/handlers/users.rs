@@ -39,12 +39,16 @@ pub struct ChangeEmail {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
+    // Read as text and parsed by the handler, so that each gets its own error; the document
+    // says what they are.
     /// Start after this user id: the previous page's `next` cursor.
+    #[param(value_type = Option<Uuid>)]
     pub after: Option<String>,
     /// How many users a page holds, 1 to 1000 (100 unless given).
-    #[param(minimum = 1, maximum = 1000)]
+    #[param(value_type = Option<u16>, minimum = 1, maximum = 1000)]
     pub limit: Option<String>,
     /// `true`: only hosts; `false`: only users who are not hosts; absent: all users.
+    #[param(value_type = Option<bool>)]
     pub host: Option<String>,
 }
 
