@@ -16,8 +16,8 @@ use tower_http::trace::TraceLayer;
 use utoipa::openapi::header::Header;
 use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
-use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
+use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -95,14 +95,12 @@ fn documented() -> (Router<AppState>, Router<AppState>, Document) {
 /// database (`503`), and faults (`500`).
 fn common_responses(document: &mut Document) {
     let problem = |description: &str| {
-        ResponseBuilder::new()
-            .description(description)
-            .content(
-                PROBLEM_JSON,
-                ContentBuilder::new()
-                    .schema(Some(Ref::from_schema_name("Problem")))
-                    .build(),
-            )
+        ResponseBuilder::new().description(description).content(
+            PROBLEM_JSON,
+            ContentBuilder::new()
+                .schema(Some(Ref::from_schema_name("Problem")))
+                .build(),
+        )
     };
     for item in document.paths.paths.values_mut() {
         let operations = [
@@ -123,8 +121,10 @@ fn common_responses(document: &mut Document) {
             if operation.security.is_some() {
                 add(
                     "401",
-                    problem("No bearer token, or not the server's")
-                        .header("WWW-Authenticate", Header::new(ObjectBuilder::new().schema_type(Type::String))),
+                    problem("No bearer token, or not the server's").header(
+                        "WWW-Authenticate",
+                        Header::new(ObjectBuilder::new().schema_type(Type::String)),
+                    ),
                 );
             }
             if operation.request_body.is_some() {
@@ -137,9 +137,15 @@ fn common_responses(document: &mut Document) {
                     "The database is busy or unavailable, the request took too long, or too \
                      many are being served; retry after `Retry-After` seconds",
                 )
-                .header("Retry-After", Header::new(ObjectBuilder::new().schema_type(Type::Integer))),
+                .header(
+                    "Retry-After",
+                    Header::new(ObjectBuilder::new().schema_type(Type::Integer)),
+                ),
             );
-            add("500", problem("A fault of the server; nothing of it is disclosed"));
+            add(
+                "500",
+                problem("A fault of the server; nothing of it is disclosed"),
+            );
         }
     }
 }

@@ -17,7 +17,8 @@ use crate::exit::Failure;
 use crate::output::Output;
 
 pub async fn run(cli: Cli) -> Result<(), Failure> {
-    let target = Target::new(cli.database_url, cli.lock_timeout, cli.statement_timeout);
+    let mut target = Target::new(cli.database_url, cli.lock_timeout, cli.statement_timeout);
+    target.announce_in_logs = matches!(cli.command, Command::Serve(_));
     let mut out = Output::new(cli.json);
     let (db, missing) = match &cli.command {
         Command::Completions { shell } => {

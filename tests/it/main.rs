@@ -17,6 +17,7 @@ mod migrations;
 mod readme;
 mod reliability;
 mod seeding;
+mod serve;
 mod statements;
 mod support;
 mod timestamps;

@@ -8,9 +8,8 @@ use std::sync::{LazyLock, Mutex};
 use serde_json::{Value, json};
 
 /// The document the API generates, as JSON.
-pub static DOCUMENT: LazyLock<Value> = LazyLock::new(|| {
-    serde_json::to_value(api::openapi()).expect("the document serializes")
-});
+pub static DOCUMENT: LazyLock<Value> =
+    LazyLock::new(|| serde_json::to_value(api::openapi()).expect("the document serializes"));
 
 /// Compiled validators, by (path, method, status).
 static VALIDATORS: LazyLock<Mutex<HashMap<(String, String, u16), Option<Validator>>>> =
@@ -44,7 +43,11 @@ pub fn check(method: &str, path: &str, status: u16, content_type: Option<&str>, 
     let path = path.split('?').next().unwrap_or_default();
     let Some(template) = template_of(path) else {
         // Not an operation of the API (an unknown route): only its problem form is checked.
-        assert_eq!(content_type, Some("application/problem+json"), "{method} {path}");
+        assert_eq!(
+            content_type,
+            Some("application/problem+json"),
+            "{method} {path}"
+        );
         return;
     };
     let method = method.to_ascii_lowercase();
@@ -75,9 +78,8 @@ pub fn check(method: &str, path: &str, status: u16, content_type: Option<&str>, 
         "{method} {template} {status}: content type {content_type:?} is not documented \
          (documented: {content})"
     );
-    let instance: Value = serde_json::from_slice(body).unwrap_or_else(|error| {
-        panic!("{method} {template} {status}: body is not JSON ({error})")
-    });
+    let instance: Value = serde_json::from_slice(body)
+        .unwrap_or_else(|error| panic!("{method} {template} {status}: body is not JSON ({error})"));
     let validator = validator(&template, &method, status, &media["schema"]);
     if let Some(validator) = validator {
         let errors: Vec<String> = validator
@@ -93,7 +95,9 @@ pub fn check(method: &str, path: &str, status: u16, content_type: Option<&str>, 
 
 fn validator(template: &str, method: &str, status: u16, schema: &Value) -> Option<Validator> {
     let key = (template.to_owned(), method.to_owned(), status);
-    let mut validators = VALIDATORS.lock().unwrap_or_else(|poison| poison.into_inner());
+    let mut validators = VALIDATORS
+        .lock()
+        .unwrap_or_else(|poison| poison.into_inner());
     validators
         .entry(key)
         .or_insert_with(|| {

@@ -48,7 +48,10 @@ fn the_document_is_openapi_3_1_with_every_endpoint_and_the_seeds_serializers() {
         "GET /health/ready",
         "GET /openapi.json",
     ] {
-        assert!(operations.contains(&expected.to_owned()), "{expected}: {operations:?}");
+        assert!(
+            operations.contains(&expected.to_owned()),
+            "{expected}: {operations:?}"
+        );
     }
     assert_eq!(operations.len(), 13, "{operations:?}");
     let schemas = document["components"]["schemas"].as_object().unwrap();

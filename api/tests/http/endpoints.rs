@@ -20,11 +20,18 @@ async fn creating_a_user_answers_201_with_its_location_and_its_guest() {
     assert_eq!(reply.status, StatusCode::CREATED);
     let user = &reply.body;
     let id = user["id"].as_str().unwrap();
-    assert_eq!(reply.header("location"), Some(format!("/users/{id}").as_str()));
+    assert_eq!(
+        reply.header("location"),
+        Some(format!("/users/{id}").as_str())
+    );
     assert_eq!(user["email"], "alice@example.com");
     assert_eq!(user["guest"]["userId"], user["id"]);
     assert!(user["host"].is_null());
-    for stamp in [&user["createdAt"], &user["updatedAt"], &user["guest"]["createdAt"]] {
+    for stamp in [
+        &user["createdAt"],
+        &user["updatedAt"],
+        &user["guest"]["createdAt"],
+    ] {
         assert!(is_micros_utc(stamp), "{stamp}");
     }
     assert!(reply.header("x-request-id").is_some());
@@ -60,7 +67,10 @@ async fn a_users_guest_and_host_have_their_own_urls() {
     let guest = api.get(&format!("/users/{id}/guest")).await;
     assert_eq!(guest.status, StatusCode::OK);
     assert_eq!(guest.body, user["guest"]);
-    assert_eq!(api.get(&format!("/users/{id}/host")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        api.get(&format!("/users/{id}/host")).await.status,
+        StatusCode::NOT_FOUND
+    );
     let host = api.post(&format!("/users/{id}/host"), None).await.body;
     let shown = api.get(&format!("/users/{id}/host")).await;
     assert_eq!(shown.status, StatusCode::OK);
@@ -89,13 +99,19 @@ async fn changing_the_email_answers_the_user_with_its_new_address() {
     let user = api.user("erin@example.com").await;
     let id = user["id"].as_str().unwrap();
     let reply = api
-        .patch(&format!("/users/{id}"), json!({ "email": "Erin@Example.org" }))
+        .patch(
+            &format!("/users/{id}"),
+            json!({ "email": "Erin@Example.org" }),
+        )
         .await;
     assert_eq!(reply.status, StatusCode::OK);
     assert_eq!(reply.body["email"], "erin@example.org");
     assert_eq!(reply.body["createdAt"], user["createdAt"]);
     assert_ne!(reply.body["updatedAt"], user["updatedAt"]);
-    assert_eq!(api.get("/users/erin@example.org").await.body["id"], user["id"]);
+    assert_eq!(
+        api.get("/users/erin@example.org").await.body["id"],
+        user["id"]
+    );
 }
 
 #[tokio::test]
@@ -108,8 +124,14 @@ async fn deleting_a_user_answers_204_and_it_is_gone_with_its_host() {
         api.delete(&format!("/users/{id}")).await.status,
         StatusCode::NO_CONTENT
     );
-    assert_eq!(api.get(&format!("/users/{id}")).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(api.delete(&format!("/users/{id}")).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        api.get(&format!("/users/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
+    assert_eq!(
+        api.delete(&format!("/users/{id}")).await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
@@ -131,7 +153,10 @@ async fn listing_pages_through_summaries_in_creation_order_with_next_links() {
         }
         match reply.body["next"].as_str() {
             Some(next) => {
-                assert_eq!(reply.header("link"), Some(format!("<{next}>; rel=\"next\"").as_str()));
+                assert_eq!(
+                    reply.header("link"),
+                    Some(format!("<{next}>; rel=\"next\"").as_str())
+                );
                 url = next.to_owned();
             }
             None => {
@@ -151,8 +176,11 @@ async fn listing_can_keep_only_hosts_or_only_the_others() {
     for n in 0..6 {
         let user = api.user(&format!("h{n}@example.com")).await;
         if n % 2 == 0 {
-            api.post(&format!("/users/{}/host", user["id"].as_str().unwrap()), None)
-                .await;
+            api.post(
+                &format!("/users/{}/host", user["id"].as_str().unwrap()),
+                None,
+            )
+            .await;
             hosts.push(user["id"].clone());
         } else {
             others.push(user["id"].clone());
@@ -179,7 +207,9 @@ async fn listing_can_keep_only_hosts_or_only_the_others() {
 async fn a_batch_creates_every_user_with_a_guest_in_the_order_given() {
     let api = Api::new().await;
     let emails: Vec<String> = (0..25).map(|n| format!("Batch{n}@Example.com")).collect();
-    let reply = api.post("/users/batch", Some(json!({ "emails": emails }))).await;
+    let reply = api
+        .post("/users/batch", Some(json!({ "emails": emails })))
+        .await;
     assert_eq!(reply.status, StatusCode::CREATED);
     let data = reply.body["data"].as_array().unwrap();
     assert_eq!(data.len(), 25);
@@ -187,16 +217,28 @@ async fn a_batch_creates_every_user_with_a_guest_in_the_order_given() {
         assert_eq!(user["email"], email.to_lowercase());
         assert_eq!(user["guest"]["userId"], user["id"]);
     }
-    assert_eq!(api.get("/users?limit=1000").await.body["data"].as_array().unwrap().len(), 25);
+    assert_eq!(
+        api.get("/users?limit=1000").await.body["data"]
+            .as_array()
+            .unwrap()
+            .len(),
+        25
+    );
 }
 
 #[tokio::test]
 async fn the_probes_and_the_document_answer() {
     let api = Api::new().await;
     let live = api.get("/health/live").await;
-    assert_eq!((live.status, &live.body), (StatusCode::OK, &json!({ "status": "ok" })));
+    assert_eq!(
+        (live.status, &live.body),
+        (StatusCode::OK, &json!({ "status": "ok" }))
+    );
     let ready = api.get("/health/ready").await;
-    assert_eq!((ready.status, &ready.body), (StatusCode::OK, &json!({ "status": "ready" })));
+    assert_eq!(
+        (ready.status, &ready.body),
+        (StatusCode::OK, &json!({ "status": "ready" }))
+    );
     let document = api.get("/openapi.json").await;
     assert_eq!(document.status, StatusCode::OK);
     assert_eq!(document.body, *crate::conformance::DOCUMENT);

@@ -11,9 +11,15 @@ use crate::support::Served;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn thirty_two_concurrent_onboardings_of_one_user_give_one_201_and_31_409s() {
-    let served = Arc::new(Served::start(TestDatabase::with_pool(8).await.unwrap(), Config::default()).await);
+    let served =
+        Arc::new(Served::start(TestDatabase::with_pool(8).await.unwrap(), Config::default()).await);
     let user = served
-        .send(served.client.post(served.url("/users")).json(&json!({ "email": "race@example.com" })))
+        .send(
+            served
+                .client
+                .post(served.url("/users"))
+                .json(&json!({ "email": "race@example.com" })),
+        )
         .await;
     let path = format!("/users/{}/host", user.body["id"].as_str().unwrap());
     let mut tasks = Vec::new();
@@ -21,15 +27,24 @@ async fn thirty_two_concurrent_onboardings_of_one_user_give_one_201_and_31_409s(
         let served = Arc::clone(&served);
         let path = path.clone();
         tasks.push(tokio::spawn(async move {
-            served.send(served.client.post(served.url(&path))).await.status
+            served
+                .send(served.client.post(served.url(&path)))
+                .await
+                .status
         }));
     }
     let mut statuses = Vec::new();
     for task in tasks {
         statuses.push(task.await.unwrap());
     }
-    let created = statuses.iter().filter(|status| **status == StatusCode::CREATED).count();
-    let conflicts = statuses.iter().filter(|status| **status == StatusCode::CONFLICT).count();
+    let created = statuses
+        .iter()
+        .filter(|status| **status == StatusCode::CREATED)
+        .count();
+    let conflicts = statuses
+        .iter()
+        .filter(|status| **status == StatusCode::CONFLICT)
+        .count();
     assert_eq!((created, conflicts), (1, 31), "{statuses:?}");
     let shown = served.send(served.client.get(served.url(&path))).await;
     assert_eq!(shown.status, StatusCode::OK);
@@ -37,7 +52,8 @@ async fn thirty_two_concurrent_onboardings_of_one_user_give_one_201_and_31_409s(
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sixteen_concurrent_retries_with_one_key_create_one_user_and_all_get_its_response() {
-    let served = Arc::new(Served::start(TestDatabase::with_pool(8).await.unwrap(), Config::default()).await);
+    let served =
+        Arc::new(Served::start(TestDatabase::with_pool(8).await.unwrap(), Config::default()).await);
     let mut tasks = Vec::new();
     for _ in 0..16 {
         let served = Arc::clone(&served);

@@ -36,7 +36,10 @@ impl Reply {
             .as_str()
             .or_else(|| part["parameter"].as_str())
             .unwrap_or_default();
-        (place.to_owned(), part["detail"].as_str().unwrap_or_default().to_owned())
+        (
+            place.to_owned(),
+            part["detail"].as_str().unwrap_or_default().to_owned(),
+        )
     }
 
     pub fn problem_type(&self) -> &str {
@@ -52,7 +55,10 @@ pub struct Api {
 
 impl Api {
     pub async fn new() -> Self {
-        Self::with(TestDatabase::new().await.expect("test database"), Config::default())
+        Self::with(
+            TestDatabase::new().await.expect("test database"),
+            Config::default(),
+        )
     }
 
     pub fn with(db: TestDatabase, config: Config) -> Self {
@@ -218,7 +224,9 @@ pub async fn hold_user(db: &TestDatabase, id: &str) -> service::DatabaseTransact
     let backend = txn.get_database_backend();
     let id = uuid::Uuid::parse_str(id).expect("uuid");
     let sql = match backend {
-        sea_orm::DatabaseBackend::Postgres => "UPDATE users SET updated_at = updated_at WHERE id = $1",
+        sea_orm::DatabaseBackend::Postgres => {
+            "UPDATE users SET updated_at = updated_at WHERE id = $1"
+        }
         _ => "UPDATE users SET updated_at = updated_at WHERE id = ?",
     };
     txn.execute_raw(Statement::from_sql_and_values(backend, sql, [id.into()]))
