@@ -201,7 +201,6 @@ pub(crate) fn build(db: DatabaseConnection, config: Config) -> (Router, TaskTrac
 
 /// The API as a router over `db`: for serving with [`serve`](crate::serve), or for calling in
 /// process (tests).
-#[must_use]
 pub fn router(db: DatabaseConnection, config: Config) -> Router {
     build(db, config).0
 }

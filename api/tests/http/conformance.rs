@@ -11,9 +11,12 @@ use serde_json::{Value, json};
 pub static DOCUMENT: LazyLock<Value> =
     LazyLock::new(|| serde_json::to_value(api::openapi()).expect("the document serializes"));
 
-/// Compiled validators, by (path, method, status).
-static VALIDATORS: LazyLock<Mutex<HashMap<(String, String, u16), Option<Validator>>>> =
+/// Compiled validators, by (path, method, status); `None` where no body is documented.
+static VALIDATORS: LazyLock<Mutex<HashMap<Response, Option<Validator>>>> =
     LazyLock::new(Default::default);
+
+/// A documented response: path template, method, status.
+type Response = (String, String, u16);
 
 type Validator = std::sync::Arc<jsonschema::Validator>;
 
