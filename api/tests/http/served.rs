@@ -266,3 +266,19 @@ async fn stopping_answers_the_requests_in_flight_then_refuses_connections() {
     .unwrap();
     assert_eq!(account.user.id.to_string(), id);
 }
+
+#[tokio::test]
+async fn a_body_over_the_limit_sent_over_the_wire_is_413_and_creates_nothing() {
+    let config = Config {
+        body_limit: 4096,
+        ..Config::default()
+    };
+    let served = Served::start(TestDatabase::new().await.unwrap(), config).await;
+    let emails: Vec<String> = (0..400).map(|n| format!("big{n}@example.com")).collect();
+    let reply = served
+        .send(served.client.post(served.url("/users/batch")).json(&json!({ "emails": emails })))
+        .await;
+    assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
+    let page = served.send(served.client.get(served.url("/users"))).await;
+    assert!(page.body["data"].as_array().unwrap().is_empty());
+}
