@@ -4,6 +4,7 @@ use std::sync::Arc;
 
 use service::DatabaseConnection;
 use tokio_util::task::TaskTracker;
+use tracing::Instrument;
 
 use crate::config::Config;
 use crate::problem::Problem;
@@ -30,9 +31,13 @@ impl AppState {
         &self,
         write: impl Future<Output = Result<T, Problem>> + Send + 'static,
     ) -> Result<T, Problem> {
-        self.writes.spawn(write).await.unwrap_or_else(|panic| {
-            tracing::error!(error = %panic, "a write panicked");
-            Err(Problem::internal())
-        })
+        // The task carries the request's span, so that its log lines carry the request id.
+        self.writes
+            .spawn(write.in_current_span())
+            .await
+            .unwrap_or_else(|panic| {
+                tracing::error!(error = %panic, "a write panicked");
+                Err(Problem::internal())
+            })
     }
 }

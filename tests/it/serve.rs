@@ -108,8 +108,8 @@ fn terminate(mut child: Child) -> (Option<i32>, String) {
     (code, stderr)
 }
 
-#[test]
-fn serve_answers_over_http_logs_json_lines_with_request_ids_and_stops_on_sigterm() {
+#[tokio::test]
+async fn serve_answers_over_http_logs_json_lines_with_request_ids_and_stops_on_sigterm() {
     let dir = tempfile::tempdir().unwrap();
     let (child, address) = serve(None, dir.path(), &[], &[]);
     let (status, response) = post_json(&address, "/users", r#"{"email":"Cli@Example.com"}"#, None);
@@ -122,6 +122,31 @@ fn serve_answers_over_http_logs_json_lines_with_request_ids_and_stops_on_sigterm
         .to_owned();
     let (status, response) = get(&address, "/users/cli@example.com", None);
     assert_eq!(status, 200, "{response}");
+    // A write that fails on the database: its error line, logged from the write's own task,
+    // carries the request's id too.
+    let file = format!("sqlite://{}", dir.path().join("accounts.db").display());
+    let db = service::connect(&file).await.unwrap();
+    sea_orm::ConnectionTrait::execute_unprepared(&db, "DROP TABLE idempotency_keys")
+        .await
+        .unwrap();
+    db.close().await.unwrap();
+    let body = r#"{"email":"x@example.com"}"#;
+    let (status, response) = http(
+        &address,
+        &format!(
+            "POST /users HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\n\
+             Idempotency-Key: k1\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        ),
+    );
+    assert_eq!(status, 500, "{response}");
+    assert!(!response.contains("idempotency_keys"), "{response}");
+    let failed_id = response
+        .lines()
+        .find_map(|line| line.strip_prefix("x-request-id: "))
+        .unwrap()
+        .trim()
+        .to_owned();
     let (code, stderr) = terminate(child);
     assert_eq!(code, Some(0), "{stderr}");
     // Not a terminal: JSON lines, the request's own among them, with its id and route.
@@ -140,9 +165,17 @@ fn serve_answers_over_http_logs_json_lines_with_request_ids_and_stops_on_sigterm
             .iter()
             .any(|line| line["fields"]["message"] == "stopped")
     );
-    // The data is in the file once the server has stopped.
-    let tool = crate::cli::run_in(dir.path(), None, &["user", "show", "cli@example.com"]);
-    assert!(tool.status.success());
+    let error = lines
+        .iter()
+        .find(|line| line["level"] == "ERROR")
+        .expect("the failed write's error line");
+    assert_eq!(error["span"]["request_id"], failed_id.as_str(), "{error}");
+    // The data is in the file alone once the server has stopped (its log folded back in).
+    assert!(!dir.path().join("accounts.db-wal").exists());
+    let db = service::connect(&file).await.unwrap();
+    service::find_user(&db, &"cli@example.com".parse().unwrap())
+        .await
+        .unwrap();
 }
 
 #[test]

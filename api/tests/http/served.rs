@@ -276,7 +276,12 @@ async fn a_body_over_the_limit_sent_over_the_wire_is_413_and_creates_nothing() {
     let served = Served::start(TestDatabase::new().await.unwrap(), config).await;
     let emails: Vec<String> = (0..400).map(|n| format!("big{n}@example.com")).collect();
     let reply = served
-        .send(served.client.post(served.url("/users/batch")).json(&json!({ "emails": emails })))
+        .send(
+            served
+                .client
+                .post(served.url("/users/batch"))
+                .json(&json!({ "emails": emails })),
+        )
         .await;
     assert_eq!(reply.status, StatusCode::PAYLOAD_TOO_LARGE);
     let page = served.send(served.client.get(served.url("/users"))).await;
