@@ -141,6 +141,22 @@ pub struct IdempotencyKeyHeader(pub Option<IdempotencyKey>);
 /// The header's name.
 pub const IDEMPOTENCY_KEY: &str = "idempotency-key";
 
+/// The `Idempotency-Key` header as the document describes it.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)] // Read by `IdempotencyKeyHeader`; this type only describes it.
+pub(crate) struct IdempotencyKeyParam {
+    /// Makes a retry safe: the same key with the same request gives the first response again
+    /// for 24 hours; the same key with another request is refused (422).
+    #[param(
+        rename = "Idempotency-Key",
+        min_length = 1,
+        max_length = 255,
+        pattern = "^[!-~]+$"
+    )]
+    idempotency_key: Option<String>,
+}
+
 impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKeyHeader {
     type Rejection = Problem;
 

@@ -39,4 +39,4 @@ pub use extract::IDEMPOTENCY_KEY;
 pub use problem::{InvalidPart, PROBLEM_JSON, Problem};
 pub use respond::IDEMPOTENT_REPLAYED;
 pub use router::{openapi, router};
-pub use serve::serve;
+pub use serve::{HEADER_READ_TIMEOUT, MAX_CONNECTIONS, serve};

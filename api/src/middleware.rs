@@ -14,6 +14,21 @@ use tracing::{Span, field};
 use crate::problem::Problem;
 use crate::state::AppState;
 
+/// The longest request id taken from a client; a longer one is replaced by a new one.
+const MAX_REQUEST_ID_LEN: usize = 128;
+
+/// Drops a client's `x-request-id` that is too long or not visible ASCII, so that a new one is
+/// made: it is copied into every log line of the request.
+pub(crate) async fn sane_request_id(mut request: Request) -> Request {
+    let sane = request.headers().get("x-request-id").is_none_or(|id| {
+        id.len() <= MAX_REQUEST_ID_LEN && id.as_bytes().iter().all(u8::is_ascii_graphic)
+    });
+    if !sane {
+        request.headers_mut().remove("x-request-id");
+    }
+    request
+}
+
 /// The span of a request: method, route, request id; status and latency once answered.
 pub(crate) fn request_span(request: &Request) -> Span {
     let route = request
@@ -55,23 +70,36 @@ pub(crate) async fn timeout(
     next: Next,
 ) -> axum::response::Response {
     let started = Instant::now();
-    match tokio::time::timeout(state.config.request_timeout, next.run(request)).await {
+    let mut abandoned = Abandoned {
+        span: Span::current(),
+        answered: false,
+    };
+    let outcome = tokio::time::timeout(state.config.request_timeout, next.run(request)).await;
+    abandoned.answered = true;
+    match outcome {
         Ok(response) => response,
         Err(_) => {
             tracing::warn!(
                 elapsed_ms = started.elapsed().as_millis(),
                 "request timed out"
             );
-            Problem::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "timeout",
-                "the request took too long",
-            )
-            .detail(
-                "a change it asked for may still be made: look before repeating it, or repeat \
-                 it with the same Idempotency-Key",
-            )
-            .into_response()
+            Problem::timed_out().into_response()
+        }
+    }
+}
+
+/// Logs a request whose client went away before the answer: the trace layer logs answers
+/// only, and such a request's write may still be made.
+struct Abandoned {
+    span: Span,
+    answered: bool,
+}
+
+impl Drop for Abandoned {
+    fn drop(&mut self) {
+        if !self.answered {
+            self.span
+                .in_scope(|| tracing::info!("the client went away before the answer"));
         }
     }
 }
@@ -79,12 +107,7 @@ pub(crate) async fn timeout(
 /// The answer when the concurrency limit is reached: load is shed at once rather than queued.
 pub(crate) async fn overloaded(error: BoxError) -> axum::response::Response {
     if error.is::<tower::load_shed::error::Overloaded>() {
-        Problem::new(
-            StatusCode::SERVICE_UNAVAILABLE,
-            "overloaded",
-            "too many requests at once; retry",
-        )
-        .into_response()
+        Problem::overloaded().into_response()
     } else {
         tracing::error!(%error, "middleware failed");
         Problem::internal().into_response()

@@ -115,6 +115,31 @@ impl Problem {
         .detail(detail)
     }
 
+    /// `503`: as many requests (or writes) as the server serves at once are under way.
+    pub fn overloaded() -> Self {
+        Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "overloaded",
+            "too many requests at once; retry",
+        )
+    }
+
+    /// `503` after the request timeout: unlike the other `503`s, no `Retry-After`, since a
+    /// write it asked for may still be made and repeating it blindly could make it twice.
+    pub fn timed_out() -> Self {
+        let mut problem = Self::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            "the request took too long",
+        )
+        .detail(
+            "a change it asked for may still be made: look before repeating it, or repeat it \
+             with the same Idempotency-Key",
+        );
+        problem.retry_after = false;
+        problem
+    }
+
     /// `500`, saying nothing of the cause: it is logged, never sent.
     pub fn internal() -> Self {
         Self::new(

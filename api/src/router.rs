@@ -5,19 +5,20 @@ use std::sync::Arc;
 use axum::Router;
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::DefaultBodyLimit;
-use axum::middleware::from_fn_with_state;
+use axum::middleware::{from_fn_with_state, map_request};
 use service::DatabaseConnection;
+use tokio::sync::Semaphore;
 use tokio_util::task::TaskTracker;
 use tower::ServiceBuilder;
 use tower::limit::GlobalConcurrencyLimitLayer;
 use tower_http::catch_panic::CatchPanicLayer;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::TraceLayer;
-use utoipa::openapi::header::Header;
+use utoipa::openapi::header::HeaderBuilder;
 use utoipa::openapi::response::ResponseBuilder;
 use utoipa::openapi::schema::{ObjectBuilder, Type};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
-use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref};
+use utoipa::openapi::{ContentBuilder, OpenApi as Document, Ref, RefOr};
 use utoipa::{Modify, OpenApi};
 use utoipa_axum::router::OpenApiRouter;
 use utoipa_axum::routes;
@@ -92,7 +93,7 @@ fn documented() -> (Router<AppState>, Router<AppState>, Document) {
 
 /// The answers any operation may get from the layers around the handlers, added to each: the
 /// token check (`401`), body checks (`413`, `415`), the timeout, the load shedding and the
-/// database (`503`), and faults (`500`).
+/// database (`503`), and faults (`500`); and the headers every response carries.
 fn common_responses(document: &mut Document) {
     let problem = |description: &str| {
         ResponseBuilder::new().description(description).content(
@@ -101,6 +102,12 @@ fn common_responses(document: &mut Document) {
                 .schema(Some(Ref::from_schema_name("Problem")))
                 .build(),
         )
+    };
+    let header = |kind: Type, description: &str| {
+        HeaderBuilder::new()
+            .schema(ObjectBuilder::new().schema_type(kind))
+            .description(Some(description))
+            .build()
     };
     for item in document.paths.paths.values_mut() {
         let operations = [
@@ -111,19 +118,32 @@ fn common_responses(document: &mut Document) {
             &mut item.delete,
         ];
         for operation in operations.into_iter().flatten() {
+            let secured = operation.security.is_some();
+            let idempotent = operation
+                .parameters
+                .iter()
+                .flatten()
+                .any(|parameter| parameter.name == "Idempotency-Key");
+            let responses = &mut operation.responses.responses;
             let mut add = |status: &str, response: ResponseBuilder| {
-                operation
-                    .responses
-                    .responses
+                responses
                     .entry(status.to_owned())
                     .or_insert_with(|| response.build().into());
             };
-            if operation.security.is_some() {
+            if secured {
                 add(
                     "401",
                     problem("No bearer token, or not the server's").header(
                         "WWW-Authenticate",
-                        Header::new(ObjectBuilder::new().schema_type(Type::String)),
+                        header(Type::String, "`Bearer realm=\"accounts\"`"),
+                    ),
+                );
+                add(
+                    "503",
+                    problem(
+                        "`busy`, `unavailable` or `overloaded`: retry after `Retry-After` \
+                         seconds. `timeout` (no `Retry-After`): a write it asked for may still \
+                         be made; look first, or repeat it with the same `Idempotency-Key`",
                     ),
                 );
             }
@@ -132,20 +152,39 @@ fn common_responses(document: &mut Document) {
                 add("415", problem("The body is not declared JSON"));
             }
             add(
-                "503",
-                problem(
-                    "The database is busy or unavailable, the request took too long, or too \
-                     many are being served; retry after `Retry-After` seconds",
-                )
-                .header(
-                    "Retry-After",
-                    Header::new(ObjectBuilder::new().schema_type(Type::Integer)),
-                ),
-            );
-            add(
                 "500",
                 problem("A fault of the server; nothing of it is disclosed"),
             );
+            for (status, response) in responses.iter_mut() {
+                let RefOr::T(response) = response else {
+                    continue;
+                };
+                response.headers.insert(
+                    "x-request-id".to_owned(),
+                    header(
+                        Type::String,
+                        "The request's id: the client's own `x-request-id`, or a new UUID",
+                    ),
+                );
+                if status == "503" {
+                    response.headers.insert(
+                        "Retry-After".to_owned(),
+                        header(
+                            Type::Integer,
+                            "Seconds to wait before retrying (not on `timeout`)",
+                        ),
+                    );
+                }
+                if idempotent && status == "201" {
+                    response.headers.insert(
+                        "idempotent-replayed".to_owned(),
+                        header(
+                            Type::String,
+                            "`true` when this is the response of an earlier request with the same key",
+                        ),
+                    );
+                }
+            }
         }
     }
 }
@@ -162,6 +201,7 @@ pub(crate) fn build(db: DatabaseConnection, config: Config) -> (Router, TaskTrac
     let writes = TaskTracker::new();
     let state = AppState {
         db,
+        write_slots: Arc::new(Semaphore::new(config.concurrency_limit)),
         config: Arc::new(config),
         writes: writes.clone(),
         // The document is generated by this crate's own types: it serializes.
@@ -184,6 +224,7 @@ pub(crate) fn build(db: DatabaseConnection, config: Config) -> (Router, TaskTrac
         .method_not_allowed_fallback(middleware::method_not_allowed)
         .layer(
             ServiceBuilder::new()
+                .layer(map_request(middleware::sane_request_id))
                 .layer(SetRequestIdLayer::x_request_id(MakeRequestUuid))
                 .layer(PropagateRequestIdLayer::x_request_id())
                 .layer(

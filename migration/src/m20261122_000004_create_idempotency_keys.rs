@@ -11,6 +11,16 @@ pub struct Migration;
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let backend = manager.get_database_backend();
+        // Keys are compared byte for byte, as on the other two: MySQL's default collation
+        // ignores case, and `Key-1` would replay `KEY-1`'s response. ASCII only: 255
+        // characters fit MySQL's index key limit.
+        let mut key = ColumnDef::new(IdempotencyKeys::Key);
+        match backend {
+            DatabaseBackend::MySql => key.custom(Alias::new(
+                "varchar(255) CHARACTER SET ascii COLLATE ascii_bin",
+            )),
+            _ => key.string_len(255),
+        };
         let mut body = ColumnDef::new(IdempotencyKeys::Body);
         match backend {
             // MySQL's `text` stops at 64 KiB; a batch's response is larger.
@@ -27,12 +37,7 @@ impl MigrationTrait for Migration {
                             .not_null()
                             .primary_key(),
                     )
-                    // ASCII only: 255 characters fit MySQL's index key limit in any charset.
-                    .col(
-                        ColumnDef::new(IdempotencyKeys::Key)
-                            .string_len(255)
-                            .not_null(),
-                    )
+                    .col(key.not_null())
                     .col(
                         ColumnDef::new(IdempotencyKeys::Fingerprint)
                             .string_len(64)

@@ -20,6 +20,10 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     let mut target = Target::new(cli.database_url, cli.lock_timeout, cli.statement_timeout);
     target.announce_in_logs = matches!(cli.command, Command::Serve(_));
     let mut out = Output::new(cli.json);
+    let server_config = match &cli.command {
+        Command::Serve(serve) => Some(serve::config(serve)?),
+        _ => None,
+    };
     let (db, missing) = match &cli.command {
         Command::Completions { shell } => {
             let mut command = <Cli as clap::CommandFactory>::command();
@@ -36,7 +40,10 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Host(command) => host::run(&db, command, &mut out).await,
         Command::Seed(seed) => seed::run(&db, &seed, &mut out).await,
         Command::Check => check::run(&db, &missing, &mut out).await,
-        Command::Serve(serve) => serve::run(&db, &serve).await,
+        Command::Serve(serve) => match server_config {
+            Some(config) => serve::run(&db, &serve, config).await,
+            None => Ok(()),
+        },
         Command::Completions { .. } => Ok(()),
     };
     // Closed, not dropped: SQLite folds its log back into the database file when the last

@@ -11,7 +11,9 @@ use crate::cli::Serve;
 use crate::exit::{Failure, USAGE};
 use crate::signals::first_signal;
 
-pub async fn run(db: &DatabaseConnection, serve: &Serve) -> Result<(), Failure> {
+/// The server's settings, checked before anything else is done (the database is not even
+/// opened for a server that would refuse to start).
+pub fn config(serve: &Serve) -> Result<Config, Failure> {
     let token = token(serve)?;
     if token.is_none() && !serve.bind.ip().is_loopback() {
         return Err(Failure::new(
@@ -24,12 +26,15 @@ pub async fn run(db: &DatabaseConnection, serve: &Serve) -> Result<(), Failure> 
             ),
         ));
     }
-    let config = Config {
+    Ok(Config {
         token,
         body_limit: serve.body_limit,
         request_timeout: Duration::from_secs_f64(serve.request_timeout),
         concurrency_limit: serve.max_concurrent_requests as usize,
-    };
+    })
+}
+
+pub async fn run(db: &DatabaseConnection, serve: &Serve, config: Config) -> Result<(), Failure> {
     // Installed before the first request: a signal that comes early is not lost.
     let stop = first_signal().context("cannot listen for SIGINT and SIGTERM")?;
     let listener = tokio::net::TcpListener::bind(serve.bind)

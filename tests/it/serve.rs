@@ -240,3 +240,17 @@ async fn with_a_token_requests_need_it_and_no_log_line_shows_it_even_at_trace() 
     assert!(stderr.lines().count() > 10, "trace logs: {stderr}");
     assert!(!stderr.contains(TOKEN), "the token was logged");
 }
+
+#[test]
+fn a_refused_start_leaves_no_database_behind() {
+    let dir = tempfile::tempdir().unwrap();
+    let output = Command::new(env!("CARGO_BIN_EXE_accounts"))
+        .current_dir(dir.path())
+        .args(["serve", "--bind", "[::]:0"])
+        .env_remove("DATABASE_URL")
+        .env_remove("ACCOUNTS_API_TOKEN")
+        .output()
+        .unwrap();
+    assert_eq!(output.status.code(), Some(crate::cli::USAGE));
+    assert!(!dir.path().join("accounts.db").exists());
+}

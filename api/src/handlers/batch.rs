@@ -1,5 +1,7 @@
 //! `/users/batch`: many users at once, all or none.
 
+use std::collections::HashSet;
+
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::Response;
@@ -7,7 +9,7 @@ use serde::Deserialize;
 use service::{Email, Fingerprint, MAX_BATCH_SIZE};
 use utoipa::ToSchema;
 
-use crate::extract::{self, IdempotencyKeyHeader, JsonBody};
+use crate::extract::{self, IdempotencyKeyHeader, IdempotencyKeyParam, JsonBody};
 use crate::problem::Problem;
 use crate::respond;
 use crate::serializers::{UserBatchSerializer, UserSerializer};
@@ -18,7 +20,7 @@ use crate::state::AppState;
 #[serde(deny_unknown_fields)]
 #[schema(as = CreateUsers)]
 pub struct CreateUsers {
-    /// Their email addresses, 1 to 1000, all different.
+    /// Their email addresses, 1 to 1000, all different (ignoring case).
     #[schema(min_items = 1, max_items = 1000, example = json!(["alice@example.com", "bob@example.com"]))]
     pub emails: Vec<String>,
 }
@@ -27,15 +29,13 @@ pub struct CreateUsers {
 #[utoipa::path(
     post, path = "/users/batch", tag = "users",
     request_body = CreateUsers,
-    params(("Idempotency-Key" = Option<String>, Header,
-        description = "Makes a retry safe: the same key with the same request gives the first response again for 24 hours")),
+    params(IdempotencyKeyParam),
     responses(
         (status = 201, description = "All created, in the order given", body = UserBatchSerializer),
         (status = 400, description = "Not well-formed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "An address is taken (none was created)", body = Problem, content_type = "application/problem+json"),
         (status = 413, description = "The body is too large", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "An invalid address, none or more than 1000, an unknown field, or an idempotency key used for another request", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database busy or unavailable; retry", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -59,6 +59,14 @@ pub(crate) async fn create_users(
         .enumerate()
         .map(|(index, email)| extract::email(email, &format!("/emails/{index}")))
         .collect::<Result<Vec<Email>, Problem>>()?;
+    // The database would refuse the second as taken, which no user is: say where it repeats.
+    let mut seen = HashSet::new();
+    if let Some(index) = emails.iter().position(|email| !seen.insert(email.as_str())) {
+        return Err(Problem::invalid_field(
+            format!("/emails/{index}"),
+            "the address appears earlier in the batch",
+        ));
+    }
     let mut parts: Vec<&[u8]> = vec![b"create_users"];
     parts.extend(emails.iter().map(|email| email.as_str().as_bytes()));
     let fingerprint = Fingerprint::of(&parts);

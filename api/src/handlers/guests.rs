@@ -16,7 +16,6 @@ use crate::state::AppState;
         (status = 200, description = "The user's guest", body = GuestSerializer),
         (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Neither an id nor an email address", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database busy or unavailable; retry", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]

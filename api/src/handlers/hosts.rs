@@ -6,7 +6,7 @@ use axum::http::StatusCode;
 use axum::response::Response;
 use service::{Error, Fingerprint};
 
-use crate::extract::{IdempotencyKeyHeader, UserPath};
+use crate::extract::{IdempotencyKeyHeader, IdempotencyKeyParam, UserPath};
 use crate::problem::Problem;
 use crate::respond;
 use crate::serializers::HostSerializer;
@@ -17,8 +17,7 @@ use crate::state::AppState;
     post, path = "/users/{user}/host", tag = "hosts",
     params(
         ("user" = String, Path, description = "The user's id (UUID) or email address"),
-        ("Idempotency-Key" = Option<String>, Header,
-            description = "Makes a retry safe: the same key for the same user gives the first response again for 24 hours"),
+        IdempotencyKeyParam,
     ),
     responses(
         (status = 201, description = "The new host", body = HostSerializer,
@@ -26,7 +25,6 @@ use crate::state::AppState;
         (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The user is already a host", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Neither an id nor an email address, or an idempotency key used for another request", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database busy or unavailable; retry", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -67,7 +65,6 @@ pub(crate) async fn onboard_host(
         (status = 200, description = "The user's host", body = HostSerializer),
         (status = 404, description = "No such user, or the user is not a host", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Neither an id nor an email address", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database busy or unavailable; retry", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -88,7 +85,6 @@ pub(crate) async fn show_host(
         (status = 204, description = "Offboarded"),
         (status = 404, description = "No such user, or the user is not a host", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Neither an id nor an email address", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database busy or unavailable; retry", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]

@@ -8,7 +8,7 @@ use service::{Fingerprint, HostFilter, PageSize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::extract::{self, IdempotencyKeyHeader, JsonBody, UserPath};
+use crate::extract::{self, IdempotencyKeyHeader, IdempotencyKeyParam, JsonBody, UserPath};
 use crate::problem::Problem;
 use crate::respond;
 use crate::serializers::{UserPageSerializer, UserSerializer, UserSummarySerializer};
@@ -56,15 +56,13 @@ pub struct ListParams {
 #[utoipa::path(
     post, path = "/users", tag = "users",
     request_body = CreateUser,
-    params(("Idempotency-Key" = Option<String>, Header,
-        description = "Makes a retry safe: the same key with the same request gives the first response again for 24 hours")),
+    params(IdempotencyKeyParam),
     responses(
         (status = 201, description = "Created, with its guest", body = UserSerializer,
             headers(("Location" = String, description = "The user's URL"))),
         (status = 400, description = "Not well-formed JSON", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "The email address is taken", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid email address, unknown field, or an idempotency key used for another request", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database busy or unavailable; retry", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -106,7 +104,6 @@ pub(crate) async fn create_user(
         (status = 200, description = "The user", body = UserSerializer),
         (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Neither an id nor an email address", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database busy or unavailable; retry", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -127,7 +124,6 @@ pub(crate) async fn show_user(
         (status = 200, description = "A page of users; the next page's URL in `next` and in the `Link` header", body = UserPageSerializer,
             headers(("Link" = String, description = "`<URL>; rel=\"next\"` unless this is the last page"))),
         (status = 422, description = "An invalid or unknown parameter", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database busy or unavailable; retry", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -199,7 +195,6 @@ pub(crate) async fn list_users(
         (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "Another user has that address", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Invalid address or user, or an unknown field", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database busy or unavailable; retry", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]
@@ -229,7 +224,6 @@ pub(crate) async fn change_email(
         (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
         (status = 409, description = "A host was onboarded for the user meanwhile; retry", body = Problem, content_type = "application/problem+json"),
         (status = 422, description = "Neither an id nor an email address", body = Problem, content_type = "application/problem+json"),
-        (status = 503, description = "Database busy or unavailable; retry", body = Problem, content_type = "application/problem+json"),
     ),
     security(("bearer" = []))
 )]

@@ -361,3 +361,22 @@ async fn a_database_error_is_500_with_no_sql_driver_text_or_url() {
         json!({ "type": "urn:accounts:problem:internal", "title": "internal server error", "status": 500 })
     );
 }
+
+#[tokio::test]
+async fn a_batch_that_names_an_address_twice_is_422_pointing_at_the_repeat() {
+    let api = Api::new().await;
+    let reply = api
+        .post(
+            "/users/batch",
+            Some(json!({ "emails": ["t@x.io", "u@x.io", "T@x.io"] })),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(reply.invalid_part().0, "/emails/2");
+    assert!(
+        api.get("/users").await.body["data"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+}
