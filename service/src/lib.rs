@@ -39,6 +39,7 @@ mod connect;
 mod email;
 mod error;
 mod hosts;
+mod replicas;
 mod transaction;
 mod user_ref;
 mod users;
@@ -58,6 +59,10 @@ pub use connect::{
 pub use email::{Email, EmailError, MAX_EMAIL_LEN};
 pub use error::{Error, Result};
 pub use hosts::{offboard_host, onboard_host};
+pub use replicas::{
+    Cluster, Reader, ReplicaError, ReplicaSettings, ServedBy, Session, Stats, WalPosition,
+    WalPositionError, replica_options,
+};
 pub use transaction::{RETRY_BUDGET, Retryable};
 pub use user_ref::{UserRef, UserRefError};
 pub use users::{change_email, create_user, delete_user, find_user, list_users};

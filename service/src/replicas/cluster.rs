@@ -1,0 +1,326 @@
+//! [`Cluster`]: writes to the primary, reads to a replica that is up, close enough, and (for a
+//! session that wrote) has replayed what the session wrote.
+
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+
+use migration::{check_url, redact};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement};
+
+use super::error::ReplicaError;
+use super::health::Verdict;
+use super::position::WalPosition;
+use super::reader::{Reader, ServedBy};
+use super::replica::{Replica, lsn_column};
+use super::session::Session;
+use super::settings::ReplicaSettings;
+use crate::connect::{Timeouts, connect_options_with};
+use crate::error::{Error, Result};
+
+/// The primary's position after every commit that has returned: the end of the log inserted so
+/// far. Not `pg_current_wal_lsn()`, the end of the log *written*: with `synchronous_commit =
+/// off` a commit returns before its record is written, and that position could still be short
+/// of it. The insert position is past every record already inserted, a commit's included, on
+/// whatever connection it runs.
+const PRIMARY_POSITION: &str = "SELECT pg_current_wal_insert_lsn()::text";
+
+/// The primary and its streaming replicas: writes go to [`Cluster::primary`], reads to
+/// [`Cluster::read`] (or [`Cluster::reader`]), which picks a replica when one will do and the
+/// primary otherwise.
+///
+/// With no replica, or on SQLite or MySQL, every read goes to the primary and no position is
+/// ever asked for.
+///
+/// A replica is used for a read if its last health check (at most
+/// [`ReplicaSettings::recheck`] old) found it up and within [`ReplicaSettings::max_lag_bytes`]
+/// and [`ReplicaSettings::max_lag`] of the primary, and, for a read that must see a
+/// position, if it has replayed that position, checked on that replica for that read. A
+/// replica that is down or refuses connections costs a read at most [`ReplicaSettings::wait`],
+/// is then left alone for a backoff, and comes back into use by itself when a later check
+/// finds it well. A replica outage is never an error of a read: the primary serves it.
+#[derive(Debug)]
+pub struct Cluster {
+    primary: DatabaseConnection,
+    replicas: Vec<Replica>,
+    settings: ReplicaSettings,
+    /// Where the search for a replica starts next: reads are spread over them in turn.
+    next: AtomicUsize,
+    served_by_primary: AtomicU64,
+    served_by_replica: Vec<AtomicU64>,
+    fell_back: AtomicU64,
+}
+
+/// How many reads each server was given since the [`Cluster`] was made.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Readers of the primary, the retries of reads a replica failed included.
+    pub primary: u64,
+    /// Readers of each replica, in the order the cluster was given them.
+    pub replicas: Vec<u64>,
+    /// Reads a replica failed (it went away, or cancelled the read for a conflict with
+    /// replay) that were run again on the primary.
+    pub fell_back: u64,
+}
+
+impl Cluster {
+    /// A cluster of the primary alone: everything goes to it.
+    #[must_use]
+    pub fn new(primary: DatabaseConnection) -> Self {
+        Self::with_replicas(primary, Vec::new(), ReplicaSettings::DEFAULT)
+    }
+
+    /// The primary and a pool of connections to each replica, made by [`replica_options`]'s
+    /// settings; nothing is connected yet, so a replica that is down now is no error (it is
+    /// used once it is up).
+    ///
+    /// # Errors
+    ///
+    /// [`ReplicaError`] if there are replicas and the primary is not PostgreSQL, or a replica
+    /// URL is not a `postgres://` URL this workspace can read.
+    pub async fn connect(
+        primary: DatabaseConnection,
+        replica_urls: &[String],
+        timeouts: Timeouts,
+        settings: ReplicaSettings,
+    ) -> Result<Self, ReplicaError> {
+        if !replica_urls.is_empty() && primary.get_database_backend() != DbBackend::Postgres {
+            return Err(ReplicaError::PrimaryNotPostgres);
+        }
+        let mut replicas = Vec::with_capacity(replica_urls.len());
+        for url in replica_urls {
+            let name = redact(url).into_owned();
+            if !url.starts_with("postgres://") {
+                return Err(ReplicaError::NotPostgres { replica: name });
+            }
+            let connected = match check_url(url) {
+                Ok(()) => Database::connect(replica_options(url, timeouts, &settings)).await,
+                Err(err) => Err(err),
+            };
+            match connected {
+                Ok(connection) => replicas.push((name, connection)),
+                Err(source) => {
+                    return Err(ReplicaError::Url {
+                        replica: name,
+                        source: Error::from(source),
+                    });
+                }
+            }
+        }
+        Ok(Self::with_replicas(primary, replicas, settings))
+    }
+
+    /// The primary and replicas connected by the caller, each with a name for messages (its
+    /// URL without the password). Their waits are the caller's: [`replica_options`] bounds them.
+    #[must_use]
+    pub fn with_replicas(
+        primary: DatabaseConnection,
+        replicas: Vec<(String, DatabaseConnection)>,
+        settings: ReplicaSettings,
+    ) -> Self {
+        Self {
+            served_by_replica: replicas.iter().map(|_| AtomicU64::new(0)).collect(),
+            replicas: replicas
+                .into_iter()
+                .map(|(name, connection)| Replica::new(name, connection))
+                .collect(),
+            primary,
+            settings,
+            next: AtomicUsize::new(0),
+            served_by_primary: AtomicU64::new(0),
+            fell_back: AtomicU64::new(0),
+        }
+    }
+
+    /// The primary: every write goes there, and every read inside a write's transaction.
+    #[must_use]
+    pub fn primary(&self) -> &DatabaseConnection {
+        &self.primary
+    }
+
+    /// The replicas' names (their URLs without passwords), in the order given.
+    pub fn replica_names(&self) -> impl Iterator<Item = &str> {
+        self.replicas.iter().map(|replica| replica.name.as_str())
+    }
+
+    /// The primary's current log position: asked after a write has committed, it is at or
+    /// past that commit, so a replica that has replayed it shows the write. `None` when the
+    /// primary is not PostgreSQL.
+    ///
+    /// # Errors
+    ///
+    /// The primary's error, as [`Error`].
+    pub async fn wal_position(&self) -> Result<Option<WalPosition>> {
+        if self.primary.get_database_backend() != DbBackend::Postgres {
+            return Ok(None);
+        }
+        let row = self
+            .primary
+            .query_one_raw(Statement::from_string(
+                DbBackend::Postgres,
+                PRIMARY_POSITION,
+            ))
+            .await?
+            .ok_or_else(|| DbErr::Custom("the WAL position query returned no row".into()))?;
+        Ok(Some(lsn_column(&row, 0)?))
+    }
+
+    /// Records in `session` the position of the writes it made that have committed: call it
+    /// after each write (or after the last of several). It never fails: if the position
+    /// cannot be read, the session's reads go to the primary until it can.
+    pub async fn record_write(&self, session: &mut Session) {
+        match self.wal_position().await {
+            Ok(Some(position)) => session.record(position),
+            Ok(None) => {}
+            Err(_) => session.record_unknown_write(),
+        }
+    }
+
+    /// Learns the position of a write `session` made whose position could not be read when it
+    /// committed, if there is one: the primary's position now is past it. Call it before
+    /// handing [`Session::at_least`] to a client. It never fails; if the primary still cannot
+    /// tell, the session stays on the primary.
+    pub async fn settle(&self, session: &mut Session) {
+        if session.has_unknown_write() {
+            self.record_write(session).await;
+        }
+    }
+
+    /// Runs `read` where `session` may read: on a replica that will do, else on the primary;
+    /// and on the primary again if the replica failed it for want of the replica (the
+    /// connection lost, the server gone, the read cancelled by a conflict with replay).
+    ///
+    /// `read` is given a [`Reader`] by value for each try (a read that failed on a replica is
+    /// run once more), so it should do nothing but read.
+    ///
+    /// # Errors
+    ///
+    /// What `read` fails with on the server that ran it last.
+    pub async fn read<T, Read, Fut>(&self, session: &mut Session, mut read: Read) -> Result<T>
+    where
+        Read: FnMut(Reader) -> Fut,
+        Fut: Future<Output = Result<T>>,
+    {
+        self.settle(session).await;
+        let reader = if session.has_unknown_write() {
+            self.primary_reader()
+        } else {
+            self.reader(session.at_least()).await
+        };
+        let ServedBy::Replica(index) = reader.served_by() else {
+            return read(reader).await;
+        };
+        let result = read(reader.clone()).await;
+        reader.finish().await;
+        match result {
+            Err(Error::Unavailable(_)) => self.replicas[index].failed(&self.settings),
+            // A read cancelled because replay needed what it held: the replica is well.
+            Err(Error::Busy(_)) => {}
+            done => return done,
+        }
+        self.fell_back.fetch_add(1, Ordering::Relaxed);
+        read(self.primary_reader()).await
+    }
+
+    /// The connection to read from for a read that must see `at_least`: a replica that is up,
+    /// close enough to the primary, and has replayed `at_least` (checked on it now), else the
+    /// primary. With no position, any replica up and close enough.
+    ///
+    /// Replicas are tried in turn, each judged by itself: one replica having caught up says
+    /// nothing of another. This waits at most [`ReplicaSettings::wait`] per replica that
+    /// needs checking (or three times that, when a position must be checked on it), and never
+    /// fails: the primary is the answer of last resort. A read on the reader is not run again
+    /// if the replica fails it; [`Cluster::read`] does that.
+    pub async fn reader(&self, at_least: Option<WalPosition>) -> Reader {
+        let count = self.replicas.len();
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        for turn in 0..count {
+            let index = (start + turn) % count;
+            if let Some(reader) = self.replica_reader(index, at_least).await {
+                self.served_by_replica[index].fetch_add(1, Ordering::Relaxed);
+                return reader;
+            }
+        }
+        self.primary_reader()
+    }
+
+    /// How many reads went where, since the cluster was made.
+    #[must_use]
+    pub fn stats(&self) -> Stats {
+        Stats {
+            primary: self.served_by_primary.load(Ordering::Relaxed),
+            replicas: self
+                .served_by_replica
+                .iter()
+                .map(|count| count.load(Ordering::Relaxed))
+                .collect(),
+            fell_back: self.fell_back.load(Ordering::Relaxed),
+        }
+    }
+
+    /// Closes every pool, the primary's last. What closing fails with is not reported: the
+    /// work done on them is done.
+    pub async fn close(self) {
+        for replica in self.replicas {
+            let _ = replica.connection.close().await;
+        }
+        let _ = self.primary.close().await;
+    }
+
+    fn primary_reader(&self) -> Reader {
+        self.served_by_primary.fetch_add(1, Ordering::Relaxed);
+        Reader::pool(ServedBy::Primary, self.primary.clone())
+    }
+
+    /// Replica `index`, if it will do for a read that must see `at_least`.
+    async fn replica_reader(&self, index: usize, at_least: Option<WalPosition>) -> Option<Reader> {
+        let replica = &self.replicas[index];
+        let healthy = match replica.verdict(&self.settings) {
+            Verdict::Use => true,
+            Verdict::Skip => false,
+            Verdict::Check => {
+                // The primary's position measures how far behind the replica is; if the
+                // primary cannot tell, the replica is judged by the age of its replay alone
+                // (reads then go on from the replicas while the primary is away).
+                let primary = tokio::time::timeout(self.settings.wait, self.wal_position())
+                    .await
+                    .ok()
+                    .and_then(Result::ok)
+                    .flatten();
+                replica.check(primary, &self.settings).await
+            }
+        };
+        if !healthy {
+            return None;
+        }
+        let Some(position) = at_least else {
+            return Some(Reader::pool(
+                ServedBy::Replica(index),
+                replica.connection.clone(),
+            ));
+        };
+        match replica.begin_at_least(position, &self.settings).await {
+            Ok(Some(txn)) => Some(Reader::checked(index, txn)),
+            Ok(None) => None,
+            Err(_) => {
+                replica.failed(&self.settings);
+                None
+            }
+        }
+    }
+}
+
+/// The connect options of a replica's pool: those of [`connect_options_with`], but connecting,
+/// and waiting for a free connection, within [`ReplicaSettings::wait`], and nothing connected
+/// before a read needs it.
+#[must_use]
+pub fn replica_options(
+    url: &str,
+    timeouts: Timeouts,
+    settings: &ReplicaSettings,
+) -> sea_orm::ConnectOptions {
+    let mut options = connect_options_with(url, timeouts);
+    options
+        .connect_timeout(settings.wait)
+        .acquire_timeout(settings.wait)
+        .connect_lazy(true);
+    options
+}
