@@ -17,11 +17,19 @@ use crate::connect::{Timeouts, connect_options_with};
 use crate::error::{Error, Result};
 
 /// The primary's position after every commit that has returned: the end of the log inserted so
-/// far. Not `pg_current_wal_lsn()`, the end of the log *written*: with `synchronous_commit =
-/// off` a commit returns before its record is written, and that position could still be short
-/// of it. The insert position is past every record already inserted, a commit's included, on
-/// whatever connection it runs.
-const PRIMARY_POSITION: &str = "SELECT pg_current_wal_insert_lsn()::text";
+/// far, with the sizes of its pages and segments (see [`end_of_log`]). Not
+/// `pg_current_wal_lsn()`, the end of the log *written*: with `synchronous_commit = off` a
+/// commit returns before its record is written, and that position could still be short of it.
+/// The insert position is past every record already inserted, a commit's included, on
+/// whatever connection it ran.
+const PRIMARY_POSITION: &str = "SELECT pg_current_wal_insert_lsn()::text, \
+     current_setting('wal_block_size')::bigint, \
+     (SELECT setting::bigint FROM pg_settings WHERE name = 'wal_segment_size')";
+
+/// The sizes of the headers that begin each page of the log, and each segment (PostgreSQL's
+/// `SizeOfXLogShortPHD` and `SizeOfXLogLongPHD`).
+const PAGE_HEADER: u64 = 24;
+const SEGMENT_HEADER: u64 = 40;
 
 /// The primary and its streaming replicas: writes go to [`Cluster::primary`], reads to
 /// [`Cluster::read`] (or [`Cluster::reader`]), which picks a replica when one will do and the
@@ -160,7 +168,11 @@ impl Cluster {
             ))
             .await?
             .ok_or_else(|| DbErr::Custom("the WAL position query returned no row".into()))?;
-        Ok(Some(lsn_column(&row, 0)?))
+        let size = |index| {
+            row.try_get_by_index::<i64>(index)
+                .map(|size| u64::try_from(size).unwrap_or(0))
+        };
+        Ok(Some(end_of_log(lsn_column(&row, 0)?, size(1)?, size(2)?)))
     }
 
     /// Records in `session` the position of the writes it made that have committed: call it
@@ -308,6 +320,27 @@ impl Cluster {
     }
 }
 
+/// `insert`, the primary's insert position, as the end of the last record inserted: where a
+/// replica that has replayed everything stands (`pg_last_wal_replay_lsn()`).
+///
+/// They differ only when the last record ended exactly where a page (of `block` bytes) or a
+/// segment (of `segment` bytes) begins: the insert position is then past the new page's
+/// header, where the next record will go, and a replica that has replayed all there is stands
+/// before it, at the page's start, until another record is written. Asking replicas for the
+/// insert position would then send a session's reads to the primary for as long as the
+/// primary stays idle. No record ends right after a header, so nothing is lost.
+fn end_of_log(insert: WalPosition, block: u64, segment: u64) -> WalPosition {
+    let offset = insert.as_u64();
+    let header = if segment > 0 && offset % segment == SEGMENT_HEADER {
+        SEGMENT_HEADER
+    } else if block > 0 && offset % block == PAGE_HEADER {
+        PAGE_HEADER
+    } else {
+        0
+    };
+    WalPosition::from_u64(offset - header)
+}
+
 /// The connect options of a replica's pool: those of [`connect_options_with`], but connecting,
 /// and waiting for a free connection, within [`ReplicaSettings::wait`], and nothing connected
 /// before a read needs it.
@@ -323,4 +356,23 @@ pub fn replica_options(
         .acquire_timeout(settings.wait)
         .connect_lazy(true);
     options
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_position_just_past_a_page_header_is_the_end_of_the_page_before() {
+        let (block, segment) = (8192, 16 * 1024 * 1024);
+        let at = WalPosition::from_u64;
+        assert_eq!(end_of_log(at(segment + 40), block, segment), at(segment));
+        assert_eq!(
+            end_of_log(at(3 * block + 24), block, segment),
+            at(3 * block)
+        );
+        for inside in [3 * block + 32, 3 * block, segment + 48, 24 + 8] {
+            assert_eq!(end_of_log(at(inside), block, segment), at(inside));
+        }
+    }
 }
