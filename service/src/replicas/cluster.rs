@@ -1,7 +1,9 @@
 //! [`Cluster`]: writes to the primary, reads to a replica that is up, close enough, and (for a
 //! session that wrote) has replayed what the session wrote.
 
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::time::Duration;
 
 use migration::{check_url, redact};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, Statement};
@@ -48,7 +50,8 @@ const SEGMENT_HEADER: u64 = 40;
 #[derive(Debug)]
 pub struct Cluster {
     primary: DatabaseConnection,
-    replicas: Vec<Replica>,
+    // Shared with the checks run in the background.
+    replicas: Vec<Arc<Replica>>,
     settings: ReplicaSettings,
     /// Where the search for a replica starts next: reads are spread over them in turn.
     next: AtomicUsize,
@@ -128,7 +131,7 @@ impl Cluster {
             served_by_replica: replicas.iter().map(|_| AtomicU64::new(0)).collect(),
             replicas: replicas
                 .into_iter()
-                .map(|(name, connection)| Replica::new(name, connection))
+                .map(|(name, connection)| Arc::new(Replica::new(name, connection)))
                 .collect(),
             primary,
             settings,
@@ -157,22 +160,7 @@ impl Cluster {
     ///
     /// The primary's error, as [`Error`].
     pub async fn wal_position(&self) -> Result<Option<WalPosition>> {
-        if self.primary.get_database_backend() != DbBackend::Postgres {
-            return Ok(None);
-        }
-        let row = self
-            .primary
-            .query_one_raw(Statement::from_string(
-                DbBackend::Postgres,
-                PRIMARY_POSITION,
-            ))
-            .await?
-            .ok_or_else(|| DbErr::Custom("the WAL position query returned no row".into()))?;
-        let size = |index| {
-            row.try_get_by_index::<i64>(index)
-                .map(|size| u64::try_from(size).unwrap_or(0))
-        };
-        Ok(Some(end_of_log(lsn_column(&row, 0)?, size(1)?, size(2)?)))
+        primary_position(&self.primary).await
     }
 
     /// Records in `session` the position of the writes it made that have committed: call it
@@ -272,7 +260,8 @@ impl Cluster {
     /// work done on them is done.
     pub async fn close(self) {
         for replica in self.replicas {
-            let _ = replica.connection.close().await;
+            // A clone shares the pool: closing it closes the pool.
+            let _ = replica.connection.clone().close().await;
         }
         let _ = self.primary.close().await;
     }
@@ -289,15 +278,17 @@ impl Cluster {
             Verdict::Use => true,
             Verdict::Skip => false,
             Verdict::Check => {
-                // The primary's position measures how far behind the replica is; if the
-                // primary cannot tell, the replica is judged by the age of its replay alone
-                // (reads then go on from the replicas while the primary is away).
-                let primary = tokio::time::timeout(self.settings.wait, self.wal_position())
-                    .await
-                    .ok()
-                    .and_then(Result::ok)
-                    .flatten();
+                let primary = position_within(&self.primary, self.settings.wait).await;
                 replica.check(primary, &self.settings).await
+            }
+            Verdict::Retry => {
+                let (replica, primary, settings) =
+                    (Arc::clone(replica), self.primary.clone(), self.settings);
+                tokio::spawn(async move {
+                    let position = position_within(&primary, settings.wait).await;
+                    replica.check(position, &settings).await
+                });
+                false
             }
         };
         if !healthy {
@@ -318,6 +309,36 @@ impl Cluster {
             }
         }
     }
+}
+
+/// The primary's position (see [`Cluster::wal_position`]).
+async fn primary_position(primary: &DatabaseConnection) -> Result<Option<WalPosition>> {
+    if primary.get_database_backend() != DbBackend::Postgres {
+        return Ok(None);
+    }
+    let row = primary
+        .query_one_raw(Statement::from_string(
+            DbBackend::Postgres,
+            PRIMARY_POSITION,
+        ))
+        .await?
+        .ok_or_else(|| DbErr::Custom("the WAL position query returned no row".into()))?;
+    let size = |index| {
+        row.try_get_by_index::<i64>(index)
+            .map(|size| u64::try_from(size).unwrap_or(0))
+    };
+    Ok(Some(end_of_log(lsn_column(&row, 0)?, size(1)?, size(2)?)))
+}
+
+/// The primary's position if it tells within `wait`: it measures how far behind a replica is.
+/// If the primary cannot tell, replicas are judged by the age of their replay alone, and
+/// reads go on from them while the primary is away.
+async fn position_within(primary: &DatabaseConnection, wait: Duration) -> Option<WalPosition> {
+    tokio::time::timeout(wait, primary_position(primary))
+        .await
+        .ok()
+        .and_then(Result::ok)
+        .flatten()
 }
 
 /// `insert`, the primary's insert position, as the end of the last record inserted: where a

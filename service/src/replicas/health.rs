@@ -26,9 +26,13 @@ pub(crate) enum Verdict {
     Use,
     /// No: it failed and its backoff has not run out, or it lags too far.
     Skip,
-    /// Its last check is too old, or it failed and is due another try: the caller checks it
-    /// now, and other readers meanwhile go by what was known before.
+    /// Its last check is too old, or it was never checked: the caller checks it now, and
+    /// other readers meanwhile go by what was known before.
     Check,
+    /// It failed and its backoff has run out: the caller has it checked in the background
+    /// and reads elsewhere meanwhile, so that a replica that stays down never makes a read
+    /// wait for it again.
+    Retry,
 }
 
 /// What is known of one replica.
@@ -45,9 +49,9 @@ pub(crate) struct Health {
 }
 
 impl Health {
-    /// Whether a read may go there at `now`. A [`Verdict::Check`] claims the check: readers
-    /// arriving meanwhile do not check it too, and a failed replica stays skipped by them
-    /// until the check has had [`ReplicaSettings::wait`] to finish.
+    /// Whether a read may go there at `now`. A [`Verdict::Check`] or [`Verdict::Retry`] claims
+    /// the check: readers arriving meanwhile do not check it too, and a failed replica stays
+    /// skipped by them until the check has had [`ReplicaSettings::wait`] to finish.
     pub(crate) fn verdict(&mut self, now: Instant, settings: &ReplicaSettings) -> Verdict {
         if let Some(retry_at) = self.retry_at {
             if now < retry_at {
@@ -55,7 +59,7 @@ impl Health {
             }
             self.retry_at = Some(now + settings.wait);
             self.checked_at = Some(now);
-            return Verdict::Check;
+            return Verdict::Retry;
         }
         let stale = self
             .checked_at
@@ -171,6 +175,8 @@ mod tests {
             while health.verdict(now + wait, &SETTINGS) == Verdict::Skip {
                 wait += Duration::from_millis(50);
             }
+            // The retry is claimed: other readers skip it while it runs.
+            assert_eq!(health.verdict(now + wait, &SETTINGS), Verdict::Skip);
             waits.push(wait);
             now += wait;
         }

@@ -209,6 +209,26 @@ impl PostgresServer {
         Ok(())
     }
 
+    /// Adds `setting` (`name = value`) to its configuration and has it reload: for settings
+    /// a reload applies, such as a replica's `recovery_min_apply_delay`.
+    ///
+    /// # Errors
+    ///
+    /// The file's or `pg_ctl`'s error.
+    pub fn configure(&self, setting: &str) -> Result<()> {
+        let data = self.directory.path().join("data");
+        let conf = data.join("postgresql.conf");
+        let mut text = std::fs::read_to_string(&conf).map_err(|err| io_error(&conf, &err))?;
+        text.push_str(&format!("\n{setting}\n"));
+        std::fs::write(&conf, text).map_err(|err| io_error(&conf, &err))?;
+        run(
+            &self.bin,
+            "pg_ctl",
+            &["-D".as_ref(), data.as_os_str(), "reload".as_ref()],
+            self.directory.path(),
+        )
+    }
+
     /// `err` with the end of the server's log, which says why a server did not start.
     fn with_log(&self, err: Error) -> Error {
         let log = std::fs::read_to_string(self.directory.path().join("log")).unwrap_or_default();
