@@ -28,18 +28,26 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Check => target.open_to_inspect().await?,
         _ => (target.open().await?, Vec::new()),
     };
+    // Reads go to a replica when one will do; writes, and every other command, to `db`.
+    let cluster = match target.cluster(&db, &cli.replicas).await {
+        Ok(cluster) => cluster,
+        Err(failure) => {
+            let _ = db.close().await;
+            return Err(failure);
+        }
+    };
     let result = match cli.command {
         Command::Migrate(command) => migrate::run(&db, &target, command, &mut out).await,
-        Command::User(command) => user::run(&db, command, &mut out).await,
+        Command::User(command) => user::run(&cluster, command, &mut out).await,
         Command::Host(command) => host::run(&db, command, &mut out).await,
         Command::Seed(seed) => seed::run(&db, &seed, &mut out).await,
-        Command::Check => check::run(&db, &missing, &mut out).await,
+        Command::Check => check::run(&cluster, &missing, &mut out).await,
         Command::Completions { .. } => Ok(()),
     };
     // Closed, not dropped: SQLite folds its log back into the database file when the last
     // connection closes, so that `accounts.db` alone holds the data (a copy of it is whole).
     // What closing fails with changes nothing of what the command did.
-    let _ = db.close().await;
+    cluster.close().await;
     result
 }
 

@@ -6,6 +6,7 @@
 //! step of their own (`cargo test --test it replication -- --ignored`), rather than once per
 //! backend. The routing tests that need no replica run with the rest, on every backend.
 
+mod cli;
 mod lag;
 mod outages;
 mod read_your_writes;
@@ -23,8 +24,7 @@ use service::{Cluster, ReplicaSettings, Timeouts, WalPosition};
 pub struct Replicated {
     pub cluster: Cluster,
     pub replicas: Vec<PostgresServer>,
-    /// Runs until the test ends.
-    pub _primary: PostgresServer,
+    pub primary: PostgresServer,
 }
 
 /// A migrated primary with `replicas` streaming replicas, each having replayed the migrations,
@@ -47,7 +47,7 @@ pub async fn replicated(replicas: usize, settings: ReplicaSettings) -> Replicate
     Replicated {
         cluster,
         replicas: servers,
-        _primary: primary,
+        primary,
     }
 }
 
