@@ -186,7 +186,8 @@ impl Cluster {
 
     /// Runs `read` where `session` may read: on a replica that will do, else on the primary;
     /// and on the primary again if the replica failed it for want of the replica (the
-    /// connection lost, the server gone, the read cancelled by a conflict with replay).
+    /// connection lost, the server gone, no answer within [`ReplicaSettings::read`], the read
+    /// cancelled by a conflict with replay).
     ///
     /// `read` is given a [`Reader`] by value for each try (a read that failed on a replica is
     /// run once more), so it should do nothing but read.
@@ -208,7 +209,15 @@ impl Cluster {
         let ServedBy::Replica(index) = reader.served_by() else {
             return read(reader).await;
         };
-        let result = read(reader.clone()).await;
+        let result = tokio::time::timeout(self.settings.read, read(reader.clone()))
+            .await
+            .unwrap_or_else(|_| {
+                Err(Error::Unavailable(DbErr::Custom(format!(
+                    "no answer from replica {} within {} s",
+                    self.replicas[index].name,
+                    self.settings.read.as_secs_f64()
+                ))))
+            });
         reader.finish().await;
         match result {
             Err(Error::Unavailable(_)) => self.replicas[index].failed(&self.settings),
@@ -225,9 +234,11 @@ impl Cluster {
     /// primary. With no position, any replica up and close enough.
     ///
     /// Replicas are tried in turn, each judged by itself: one replica having caught up says
-    /// nothing of another. This waits at most [`ReplicaSettings::wait`] per replica that
-    /// needs checking (or three times that, when a position must be checked on it), and never
-    /// fails: the primary is the answer of last resort. A read on the reader is not run again
+    /// nothing of another. Each wait is bounded by [`ReplicaSettings::wait`]: a replica due
+    /// its routine check costs at most two of them (the primary's position, then the
+    /// replica), and a position to check on it three more (`BEGIN`, the check, and the
+    /// rollback of a replica found behind). It never fails: the primary is the answer of last
+    /// resort. A read on the reader is not run again
     /// if the replica fails it; [`Cluster::read`] does that.
     pub async fn reader(&self, at_least: Option<WalPosition>) -> Reader {
         let count = self.replicas.len();
@@ -301,7 +312,7 @@ impl Cluster {
             ));
         };
         match replica.begin_at_least(position, &self.settings).await {
-            Ok(Some(txn)) => Some(Reader::checked(index, txn)),
+            Ok(Some(txn)) => Some(Reader::checked(index, txn, self.settings.wait)),
             Ok(None) => None,
             Err(_) => {
                 replica.failed(&self.settings);

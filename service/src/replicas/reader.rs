@@ -1,6 +1,7 @@
 //! [`Reader`]: the connection a read runs on, and which server it is.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, ExecResult,
@@ -30,8 +31,9 @@ pub struct Reader {
 #[derive(Clone, Debug)]
 enum Connection {
     Pool(DatabaseConnection),
-    // Shared so that a reader can be handed to each try of a read by value.
-    Checked(Arc<DatabaseTransaction>),
+    // Shared so that a reader can be handed to each try of a read by value; with the longest
+    // its end may take.
+    Checked(Arc<DatabaseTransaction>, Duration),
 }
 
 impl Reader {
@@ -42,10 +44,10 @@ impl Reader {
         }
     }
 
-    pub(crate) fn checked(index: usize, txn: DatabaseTransaction) -> Self {
+    pub(crate) fn checked(index: usize, txn: DatabaseTransaction, wait: Duration) -> Self {
         Self {
             served_by: ServedBy::Replica(index),
-            connection: Connection::Checked(Arc::new(txn)),
+            connection: Connection::Checked(Arc::new(txn), wait),
         }
     }
 
@@ -55,14 +57,15 @@ impl Reader {
         self.served_by
     }
 
-    /// Ends the transaction of a checked replica reader, if no clone of it is left; nothing to
-    /// do for the others. Its reads are done either way: what ending it fails with changes
-    /// nothing of them.
+    /// Ends the transaction of a checked replica reader, if no clone of it is left, waiting
+    /// at most [`ReplicaSettings::wait`](super::ReplicaSettings::wait); nothing to do for the
+    /// others. Its reads are done either way: what ending it fails with changes nothing of
+    /// them (a transaction not ended is rolled back when its connection is next used).
     pub async fn finish(self) {
-        if let Connection::Checked(txn) = self.connection
+        if let Connection::Checked(txn, wait) = self.connection
             && let Ok(txn) = Arc::try_unwrap(txn)
         {
-            let _ = txn.commit().await;
+            let _ = tokio::time::timeout(wait, txn.commit()).await;
         }
     }
 }
@@ -72,7 +75,7 @@ macro_rules! on_connection {
     ($reader:expr, $connection:ident => $call:expr) => {
         match &$reader.connection {
             Connection::Pool($connection) => $call,
-            Connection::Checked(txn) => {
+            Connection::Checked(txn, _) => {
                 let $connection = txn.as_ref();
                 $call
             }

@@ -116,7 +116,7 @@ impl Replica {
             Ok(Some(txn))
         } else {
             // Read-only: nothing to undo, and the connection goes back to the pool clean.
-            txn.rollback().await?;
+            bounded(settings.wait, txn.rollback()).await?;
             Ok(None)
         }
     }

@@ -10,6 +10,10 @@ pub struct ReplicaSettings {
     /// The longest a read waits for a replica's connection (connecting, or a free one of its
     /// pool), and the longest a health check of a replica may take.
     pub wait: Duration,
+    /// The longest a read may take on a replica before it is given up and run on the primary:
+    /// a replica that stopped answering (a network partition, a hung server) is beyond the
+    /// reach of its own statement timeout.
+    pub read: Duration,
     /// How old a replica's health check may be before a read checks it again.
     pub recheck: Duration,
     /// A replica further behind the primary than this many bytes of log is not used.
@@ -25,10 +29,12 @@ pub struct ReplicaSettings {
 }
 
 impl ReplicaSettings {
-    /// 500 ms to reach a replica, a health check at most every second, at most 16 MiB (one log
+    /// 500 ms to reach a replica, 30 s for a read on it (the default statement timeout), a
+    /// health check at most every second, at most 16 MiB (one log
     /// segment) or 10 s behind, a failed replica tried again after 250 ms, doubling up to 5 s.
     pub const DEFAULT: Self = Self {
         wait: Duration::from_millis(500),
+        read: Duration::from_secs(30),
         recheck: Duration::from_secs(1),
         max_lag_bytes: 16 * 1024 * 1024,
         max_lag: Duration::from_secs(10),

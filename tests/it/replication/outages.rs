@@ -143,3 +143,39 @@ async fn a_replica_that_refuses_connections_costs_a_read_a_bounded_wait_and_no_e
     assert_eq!(cluster.stats().replicas, [0]);
     assert_eq!(cluster.stats().primary, 10);
 }
+
+#[tokio::test]
+#[ignore = "starts PostgreSQL servers of its own: run by bash .ci/run"]
+async fn a_read_the_replica_does_not_answer_within_the_bound_runs_again_on_the_primary() {
+    let settings = ReplicaSettings {
+        read: Duration::from_millis(300),
+        ..quick()
+    };
+    let setup = replicated(1, settings).await;
+    let cluster = &setup.cluster;
+    let account = service::create_user(cluster.primary(), email("hana@example.com"))
+        .await
+        .unwrap();
+    let mut session = Session::new();
+    cluster.record_write(&mut session).await;
+    caught_up(&setup.replicas[0], session.at_least().unwrap()).await;
+    let hana = UserRef::Id(account.user.id);
+
+    // On the replica the read hangs (as behind a network partition); not on the primary.
+    let started = Instant::now();
+    let found = cluster
+        .read(&mut session, |db| {
+            let hana = &hana;
+            async move {
+                if db.served_by() != ServedBy::Primary {
+                    db.execute_unprepared("SELECT pg_sleep(10)").await?;
+                }
+                service::find_user(&db, hana).await
+            }
+        })
+        .await
+        .unwrap();
+    assert_eq!(found, account);
+    assert!(started.elapsed() < SAFETY_NET, "{:?}", started.elapsed());
+    assert_eq!(cluster.stats().fell_back, 1);
+}
