@@ -37,8 +37,8 @@ const SEGMENT_HEADER: u64 = 40;
 /// [`Cluster::read`] (or [`Cluster::reader`]), which picks a replica when one will do and the
 /// primary otherwise.
 ///
-/// With no replica, or on SQLite or MySQL, every read goes to the primary and no position is
-/// ever asked for.
+/// With no replica every read goes to the primary; on SQLite or MySQL, which have no replica
+/// here, no position is ever asked for either.
 ///
 /// A replica is used for a read if its last health check (at most
 /// [`ReplicaSettings::recheck`] old) found it up and within [`ReplicaSettings::max_lag_bytes`]
