@@ -64,6 +64,9 @@ pub enum Command {
     Seed(Seed),
     /// Verify the invariants on the live database; exits non-zero listing offenders.
     Check,
+    /// Serve the HTTP API until SIGINT (Ctrl-C) or SIGTERM, which finish the requests in
+    /// flight.
+    Serve(Serve),
     /// Print a shell completion script (e.g. `accounts completions bash > ~/.local/share/bash-completion/completions/accounts`).
     Completions {
         /// The shell.
@@ -155,6 +158,36 @@ pub struct Seed {
     /// Also make every K-th user a host.
     #[arg(long, value_name = "K", value_parser = clap::value_parser!(u64).range(1..))]
     pub hosts_every: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct Serve {
+    /// Address and port to listen on (port 0: any free port, printed on stdout).
+    #[arg(
+        long,
+        value_name = "ADDR:PORT",
+        env = "ACCOUNTS_BIND",
+        default_value = "127.0.0.1:8080"
+    )]
+    pub bind: std::net::SocketAddr,
+    // From ACCOUNTS_API_TOKEN only, never from an argument: other users can read a process's
+    // arguments.
+    #[arg(skip = std::env::var("ACCOUNTS_API_TOKEN").ok().filter(|token| !token.is_empty()))]
+    pub token: Option<String>,
+    /// Read the bearer token every request must carry from this file; without it, from the
+    /// environment variable ACCOUNTS_API_TOKEN. At least 22 characters; required unless the
+    /// address is loopback.
+    #[arg(long, value_name = "FILE")]
+    pub token_file: Option<std::path::PathBuf>,
+    /// Seconds a request may take before it is answered 503.
+    #[arg(long, value_name = "SECS", default_value_t = 45.0, value_parser = seconds)]
+    pub request_timeout: f64,
+    /// Requests served at once; more are answered 503 at once.
+    #[arg(long, value_name = "N", default_value_t = 256, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_concurrent_requests: u32,
+    /// Largest request body, in bytes.
+    #[arg(long, value_name = "BYTES", default_value_t = 512 * 1024)]
+    pub body_limit: usize,
 }
 
 /// A number of seconds: positive, and below a day.

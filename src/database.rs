@@ -20,6 +20,9 @@ pub struct Target {
     url: String,
     embedded_default: bool,
     timeouts: Timeouts,
+    /// Whether to say what was done in log lines rather than plain lines on stderr: a server's
+    /// stderr is read by a log collector.
+    pub announce_in_logs: bool,
 }
 
 impl Target {
@@ -33,11 +36,13 @@ impl Target {
                 url,
                 embedded_default: false,
                 timeouts,
+                announce_in_logs: false,
             },
             _ => Self {
                 url: DEFAULT_DATABASE_URL.to_owned(),
                 embedded_default: true,
                 timeouts,
+                announce_in_logs: false,
             },
         }
     }
@@ -117,7 +122,9 @@ impl Target {
                 let applied = migrate_up(&db, None)
                     .await
                     .map_err(|error| self.failure(anyhow!(error), "cannot migrate"))?;
-                if !applied.is_empty() {
+                if !applied.is_empty() && self.announce_in_logs {
+                    tracing::info!(applied = applied.len(), database = %self.display(), "applied pending migrations");
+                } else if !applied.is_empty() {
                     eprintln!(
                         "applied {} pending migration(s) to {}",
                         applied.len(),

@@ -2,7 +2,7 @@
 
 use std::process::ExitCode;
 
-use service::Error;
+use service::{Error, ErrorKind};
 
 /// Success.
 pub const OK: u8 = 0;
@@ -127,18 +127,16 @@ pub fn is_broken_pipe(error: &anyhow::Error) -> bool {
         .any(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
 }
 
-/// The exit code of a service error.
+/// The exit code of a service error, by its kind: the mapping the HTTP API's statuses also
+/// follow.
 #[must_use]
 pub fn code_of(error: &Error) -> u8 {
-    match error {
-        Error::UserNotFound | Error::NotAHost => NOT_FOUND,
-        Error::EmailTaken | Error::AlreadyHost | Error::GuestExists | Error::UserInUse => CONFLICT,
-        Error::InvalidEmail(_)
-        | Error::InvalidUserRef(_)
-        | Error::InvalidPageSize(_)
-        | Error::BatchTooLarge(_) => INVALID_INPUT,
-        Error::Unavailable(_) | Error::Busy(_) => DATABASE,
-        Error::Broken(_) => CHECK_FAILED,
+    match error.kind() {
+        ErrorKind::NotFound => NOT_FOUND,
+        ErrorKind::Conflict => CONFLICT,
+        ErrorKind::InvalidInput => INVALID_INPUT,
+        ErrorKind::Unavailable | ErrorKind::Busy => DATABASE,
+        ErrorKind::Invariant => CHECK_FAILED,
         _ => FAILURE,
     }
 }

@@ -6,6 +6,7 @@ mod commands;
 mod database;
 mod exit;
 mod output;
+mod signals;
 
 use std::io::IsTerminal;
 use std::process::ExitCode;
@@ -48,12 +49,16 @@ fn main() -> ExitCode {
         }
     };
     let json = cli.json;
-    init_logging(cli.verbose);
+    let serving = matches!(cli.command, cli::Command::Serve(_));
+    init_logging(cli.verbose, serving);
 
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
+    // A command is one task at a time; a server uses every core.
+    let mut builder = if serving {
+        tokio::runtime::Builder::new_multi_thread()
+    } else {
+        tokio::runtime::Builder::new_current_thread()
+    };
+    let runtime = match builder.enable_all().build() {
         Ok(runtime) => runtime,
         Err(error) => {
             eprintln!("error: cannot start the async runtime: {error}");
@@ -71,20 +76,29 @@ fn main() -> ExitCode {
     }
 }
 
-/// Quiet by default (warnings only); `-v` turns it up; `RUST_LOG` wins over both. Every line
-/// is redacted: SeaORM traces its connect options, URL included.
-fn init_logging(verbose: u8) {
-    let level = match verbose {
+/// Quiet by default (warnings only; a server logs its requests, at info); `-v` turns it up;
+/// `RUST_LOG` wins over both. Every line is redacted: SeaORM traces its connect options, URL
+/// included.
+fn init_logging(verbose: u8, serving: bool) {
+    let level = match verbose + u8::from(serving) {
         0 => "warn",
         1 => "info",
         2 => "debug",
         _ => "trace",
     };
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(level));
-    tracing_subscriber::fmt()
+    let terminal = std::io::stderr().is_terminal();
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_writer(|| migration::Redacting(std::io::stderr()));
+    if serving && !terminal {
+        // A server's log goes to a collector: one JSON object a line, with its request's span.
+        logs.json()
+            .with_current_span(true)
+            .with_span_list(false)
+            .init();
+    } else {
         // Colours only for a person: a file or a pipe gets plain text.
-        .with_ansi(std::io::stderr().is_terminal())
-        .with_writer(|| migration::Redacting(std::io::stderr()))
-        .init();
+        logs.with_ansi(terminal).init();
+    }
 }

@@ -17,14 +17,18 @@ pub const HOSTS_USER_ID_UNIQUE: &str = "uq_hosts_user_id";
 /// Foreign key `hosts.user_id` → `users.id`, `ON DELETE RESTRICT`.
 pub const HOSTS_USER_ID_FOREIGN_KEY: &str = "fk_hosts_user_id";
 
+/// Unique index on `idempotency_keys.key`: one creation per client key.
+pub const IDEMPOTENCY_KEYS_KEY_UNIQUE: &str = "uq_idempotency_keys_key";
+
 /// Every name above: the constraints the application relies on being there.
-pub const ALL: [&str; 6] = [
+pub const ALL: [&str; 7] = [
     USERS_EMAIL_UNIQUE,
     USERS_EMAIL_LOWERCASE,
     GUESTS_USER_ID_UNIQUE,
     GUESTS_USER_ID_FOREIGN_KEY,
     HOSTS_USER_ID_UNIQUE,
     HOSTS_USER_ID_FOREIGN_KEY,
+    IDEMPOTENCY_KEYS_KEY_UNIQUE,
 ];
 
 #[cfg(test)]

@@ -7,7 +7,7 @@
 use std::collections::BTreeSet;
 
 use entity::constraints;
-use entity::{guest, host, user};
+use entity::{guest, host, idempotency_key, user};
 use sea_orm_migration::sea_orm::{
     ConnectionTrait, DatabaseBackend, DbErr, EntityTrait, IdenStatic, Iterable, Statement,
 };
@@ -85,6 +85,7 @@ pub async fn missing_objects<C: ConnectionTrait>(db: &C) -> Result<Vec<String>, 
         columns_of(user::Entity),
         columns_of(guest::Entity),
         columns_of(host::Entity),
+        columns_of(idempotency_key::Entity),
     ] {
         if !found_columns.iter().any(|(found, _)| *found == table) {
             missing.push(format!("table {table}"));

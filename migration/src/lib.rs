@@ -23,6 +23,7 @@ mod lock;
 mod m20261121_000001_create_users;
 mod m20261121_000002_create_guests;
 mod m20261121_000003_create_hosts;
+mod m20261122_000004_create_idempotency_keys;
 mod message;
 mod redact;
 mod status;
@@ -38,7 +39,7 @@ pub use message::one_line;
 pub use redact::{MASK, Redacting, redact, redact_panics};
 pub use status::{SchemaStatus, schema_status};
 
-use entity::{guest, host, user};
+use entity::{guest, host, idempotency_key, user};
 use sea_orm::{DatabaseTransaction, EntityName};
 
 /// Where the migrations and the tools go when `DATABASE_URL` is not set: a SQLite file in the
@@ -59,13 +60,15 @@ impl MigratorTrait for Unlocked {
             Box::new(m20261121_000001_create_users::Migration),
             Box::new(m20261121_000002_create_guests::Migration),
             Box::new(m20261121_000003_create_hosts::Migration),
+            Box::new(m20261122_000004_create_idempotency_keys::Migration),
         ]
     }
 }
 
 /// The tables this schema creates, children first: what `fresh` drops, and nothing else.
-fn own_tables() -> [String; 4] {
+fn own_tables() -> [String; 5] {
     [
+        idempotency_key::Entity.table_name().to_owned(),
         host::Entity.table_name().to_owned(),
         guest::Entity.table_name().to_owned(),
         user::Entity.table_name().to_owned(),

@@ -117,3 +117,16 @@ impl Default for PageSize {
         Self::DEFAULT
     }
 }
+
+/// Which users a listing holds, by whether they are hosts: the seeds' `whereHas` (an inner join
+/// on `hosts`) and its negation, in the listing's one statement.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum HostFilter {
+    /// Every user.
+    #[default]
+    Any,
+    /// Only users who are hosts.
+    Hosts,
+    /// Only users who are not hosts.
+    NonHosts,
+}

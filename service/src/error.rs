@@ -1,13 +1,15 @@
 //! [`Error`]: everything an operation of this crate can fail with.
 
 use entity::constraints::{
-    GUESTS_USER_ID_UNIQUE, HOSTS_USER_ID_UNIQUE, USERS_EMAIL_LOWERCASE, USERS_EMAIL_UNIQUE,
+    GUESTS_USER_ID_UNIQUE, HOSTS_USER_ID_UNIQUE, IDEMPOTENCY_KEYS_KEY_UNIQUE,
+    USERS_EMAIL_LOWERCASE, USERS_EMAIL_UNIQUE,
 };
 use migration::redact;
 use sea_orm::{DbErr, RuntimeErr};
 
 use crate::account::BrokenAccount;
 use crate::email::EmailError;
+use crate::idempotency::IdempotencyKeyError;
 use crate::user_ref::UserRefError;
 use crate::violation::{self, Transient, Violation};
 
@@ -31,6 +33,13 @@ pub enum Error {
     /// The string names no user; nothing was read or written.
     #[error("invalid user reference")]
     InvalidUserRef(#[from] UserRefError),
+    /// The idempotency key is not valid; nothing was read or written.
+    #[error("invalid idempotency key")]
+    InvalidIdempotencyKey(#[from] IdempotencyKeyError),
+    /// The idempotency key was first used with another request, which it still stands for;
+    /// nothing was written.
+    #[error("idempotency key already used for another request")]
+    IdempotencyKeyReused,
     /// The page size is out of range.
     #[error("page size must be from 1 to 1000, not {0}")]
     InvalidPageSize(u64),
@@ -103,6 +112,68 @@ impl Error {
     }
 }
 
+/// What kind of failure an [`Error`] is, for a caller that answers every error the same way by
+/// kind: the one mapping the CLI's exit codes and the HTTP API's statuses are both made from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The input is not valid (an email address, a user reference, a page or batch size, an
+    /// idempotency key, or a key reused for another request); nothing was written.
+    InvalidInput,
+    /// No such user, or the user is not a host.
+    NotFound,
+    /// The change conflicts with what is stored: email taken, already a host, user in use.
+    Conflict,
+    /// The database was too busy; running the operation again may succeed.
+    Busy,
+    /// The database cannot be reached.
+    Unavailable,
+    /// Stored rows break an invariant of the schema.
+    Invariant,
+    /// Anything else: a fault of this program or its database, not of the caller.
+    Internal,
+}
+
+impl ErrorKind {
+    /// A stable name, for machines: `invalid_input`, `not_found`, `conflict`, `busy`,
+    /// `unavailable`, `invariant`, `internal`.
+    #[must_use]
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::InvalidInput => "invalid_input",
+            Self::NotFound => "not_found",
+            Self::Conflict => "conflict",
+            Self::Busy => "busy",
+            Self::Unavailable => "unavailable",
+            Self::Invariant => "invariant",
+            Self::Internal => "internal",
+        }
+    }
+}
+
+impl Error {
+    /// The kind of this error.
+    #[must_use]
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            Self::InvalidEmail(_)
+            | Self::InvalidUserRef(_)
+            | Self::InvalidPageSize(_)
+            | Self::BatchTooLarge(_)
+            | Self::InvalidIdempotencyKey(_)
+            | Self::IdempotencyKeyReused => ErrorKind::InvalidInput,
+            Self::UserNotFound | Self::NotAHost => ErrorKind::NotFound,
+            Self::EmailTaken | Self::AlreadyHost | Self::GuestExists | Self::UserInUse => {
+                ErrorKind::Conflict
+            }
+            Self::Busy(_) => ErrorKind::Busy,
+            Self::Unavailable(_) => ErrorKind::Unavailable,
+            Self::Broken(_) => ErrorKind::Invariant,
+            Self::EmailNotNormalized | Self::Database(_) => ErrorKind::Internal,
+        }
+    }
+}
+
 /// The crate's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
@@ -113,6 +184,9 @@ impl From<DbErr> for Error {
             Some(Violation::Unique(GUESTS_USER_ID_UNIQUE)) => Self::GuestExists,
             Some(Violation::Unique(HOSTS_USER_ID_UNIQUE)) => Self::AlreadyHost,
             Some(Violation::Check(USERS_EMAIL_LOWERCASE)) => Self::EmailNotNormalized,
+            // Another request with the same key committed first, while this one waited on the
+            // key's index: run again, it finds that request's response.
+            Some(Violation::Unique(IDEMPOTENCY_KEYS_KEY_UNIQUE)) => Self::Busy(redacted(err)),
             // Every foreign key of the schema points at `users`.
             Some(Violation::MissingParent) => Self::UserNotFound,
             Some(Violation::StillReferenced) => Self::UserInUse,

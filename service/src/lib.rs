@@ -39,6 +39,7 @@ mod connect;
 mod email;
 mod error;
 mod hosts;
+mod idempotency;
 mod replicas;
 mod transaction;
 mod user_ref;
@@ -49,7 +50,7 @@ mod violation;
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 
-pub use account::{Account, BrokenAccount, Missing, Page, PageSize};
+pub use account::{Account, BrokenAccount, HostFilter, Missing, Page, PageSize};
 pub use batch::{MAX_BATCH_SIZE, NewAccount, create_accounts, create_users};
 pub use check::{InvariantReport, MAX_OFFENDERS, Offenders, check_invariants};
 pub use connect::{
@@ -57,15 +58,21 @@ pub use connect::{
     read_only_options,
 };
 pub use email::{Email, EmailError, MAX_EMAIL_LEN};
-pub use error::{Error, Result};
+pub use error::{Error, ErrorKind, Result};
 pub use hosts::{offboard_host, onboard_host};
+pub use idempotency::{
+    Fingerprint, IDEMPOTENCY_KEY_LIFETIME, IdempotencyKey, IdempotencyKeyError,
+    MAX_IDEMPOTENCY_KEY_LEN, Once, Recorded, forget_expired_idempotency_keys, once,
+};
 pub use replicas::{
     Cluster, Reader, ReplicaError, ReplicaSettings, ServedBy, Session, Stats, WalPosition,
     WalPositionError, replica_options,
 };
 pub use transaction::{RETRY_BUDGET, Retryable};
 pub use user_ref::{UserRef, UserRefError};
-pub use users::{change_email, create_user, delete_user, find_user, list_users};
+pub use users::{
+    change_email, create_user, delete_user, find_user, list_users, list_users_filtered,
+};
 
 /// The connection types every operation accepts, and the traits to begin and use a transaction
 /// of your own: a caller needs no dependency on SeaORM for them.

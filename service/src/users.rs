@@ -7,7 +7,7 @@ use sea_orm::{
     IntoActiveModel, QueryFilter, QueryOrder, QuerySelect, SelectThree, TopologyStar,
 };
 
-use crate::account::{Account, BrokenAccount, Page, PageSize};
+use crate::account::{Account, BrokenAccount, HostFilter, Page, PageSize};
 use crate::email::Email;
 use crate::error::{Error, Result};
 use crate::transaction::{self, Retryable};
@@ -28,6 +28,7 @@ fn accounts() -> SelectThree<user::Entity, guest::Entity, host::Entity, Topology
 /// # Errors
 ///
 /// [`Error::EmailTaken`] if a user has that address already, or a database error.
+#[tracing::instrument(skip_all, fields(email = %email), err(level = "debug"))]
 pub async fn create_user<C: Retryable>(db: &C, email: Email) -> Result<Account> {
     let user = transaction::run(db, async |txn| {
         let user = user::ActiveModel {
@@ -51,6 +52,7 @@ pub async fn create_user<C: Retryable>(db: &C, email: Email) -> Result<Account> 
 ///
 /// [`Error::UserNotFound`], [`Error::Broken`] with what there is of the user if it has no
 /// guest, or a database error.
+#[tracing::instrument(skip_all, fields(user = %user_ref), err(level = "debug"))]
 pub async fn find_user<C: ConnectionTrait>(db: &C, user_ref: &UserRef) -> Result<Account> {
     let query = match user_ref {
         UserRef::Id(id) => accounts().filter(user::Column::Id.eq(*id)),
@@ -79,10 +81,31 @@ pub async fn list_users<C: ConnectionTrait>(
     after: Option<Uuid>,
     size: PageSize,
 ) -> Result<Page> {
+    list_users_filtered(db, after, size, HostFilter::Any).await
+}
+
+/// As [`list_users`], holding only the users `filter` keeps (hosts, or users who are not
+/// hosts): still one statement per page, the filter a condition on the joined `hosts` row.
+///
+/// # Errors
+///
+/// As [`list_users`].
+#[tracing::instrument(skip(db), err(level = "debug"))]
+pub async fn list_users_filtered<C: ConnectionTrait>(
+    db: &C,
+    after: Option<Uuid>,
+    size: PageSize,
+    filter: HostFilter,
+) -> Result<Page> {
     let mut query = accounts();
     if let Some(after) = after {
         query = query.filter(user::Column::Id.gt(after));
     }
+    query = match filter {
+        HostFilter::Any => query,
+        HostFilter::Hosts => query.filter(host::Column::Id.is_not_null()),
+        HostFilter::NonHosts => query.filter(host::Column::Id.is_null()),
+    };
     // One row more than asked tells whether another page follows, without another query.
     let rows = query
         .order_by_asc(user::Column::Id)
@@ -117,6 +140,7 @@ pub async fn list_users<C: ConnectionTrait>(
 /// [`Error::UserNotFound`], [`Error::EmailTaken`] if another user has `new_email`,
 /// [`Error::Broken`] if the user has no guest (a broken account is not changed: nothing is
 /// written), or a database error.
+#[tracing::instrument(skip_all, fields(user = %user_ref, new_email = %new_email), err(level = "debug"))]
 pub async fn change_email<C: Retryable>(
     db: &C,
     user_ref: &UserRef,
@@ -143,6 +167,7 @@ pub async fn change_email<C: Retryable>(
 ///
 /// [`Error::UserNotFound`], [`Error::UserInUse`] if a host was onboarded for the user while it
 /// was being deleted, or a database error.
+#[tracing::instrument(skip_all, fields(user = %user_ref), err(level = "debug"))]
 pub async fn delete_user<C: Retryable>(db: &C, user_ref: &UserRef) -> Result<user::Model> {
     transaction::run(db, async |txn| {
         let user_id = user_id(txn, user_ref).await?;

@@ -10,7 +10,7 @@
 
 use entity::constraints::{
     GUESTS_USER_ID_FOREIGN_KEY, GUESTS_USER_ID_UNIQUE, HOSTS_USER_ID_FOREIGN_KEY,
-    HOSTS_USER_ID_UNIQUE, USERS_EMAIL_LOWERCASE, USERS_EMAIL_UNIQUE,
+    HOSTS_USER_ID_UNIQUE, IDEMPOTENCY_KEYS_KEY_UNIQUE, USERS_EMAIL_LOWERCASE, USERS_EMAIL_UNIQUE,
 };
 use sea_orm::sqlx::error::DatabaseError;
 use sea_orm::sqlx::mysql::MySqlDatabaseError;
@@ -31,19 +31,21 @@ pub(crate) enum Violation {
     StillReferenced,
 }
 
-const UNIQUE: [&str; 3] = [
+const UNIQUE: [&str; 4] = [
     USERS_EMAIL_UNIQUE,
     GUESTS_USER_ID_UNIQUE,
     HOSTS_USER_ID_UNIQUE,
+    IDEMPOTENCY_KEYS_KEY_UNIQUE,
 ];
 const CHECK: [&str; 1] = [USERS_EMAIL_LOWERCASE];
 const FOREIGN_KEY: [&str; 2] = [GUESTS_USER_ID_FOREIGN_KEY, HOSTS_USER_ID_FOREIGN_KEY];
 
 /// SQLite names the columns of a violated unique constraint, never the constraint.
-const SQLITE_UNIQUE_COLUMNS: [(&str, &str); 3] = [
+const SQLITE_UNIQUE_COLUMNS: [(&str, &str); 4] = [
     ("users.email", USERS_EMAIL_UNIQUE),
     ("guests.user_id", GUESTS_USER_ID_UNIQUE),
     ("hosts.user_id", HOSTS_USER_ID_UNIQUE),
+    ("idempotency_keys.key", IDEMPOTENCY_KEYS_KEY_UNIQUE),
 ];
 
 /// A failure that says nothing about the data: the same work may succeed when run again.

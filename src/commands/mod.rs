@@ -5,6 +5,7 @@ mod check;
 mod host;
 mod migrate;
 mod seed;
+mod serve;
 mod user;
 
 use anyhow::Context;
@@ -16,7 +17,8 @@ use crate::exit::Failure;
 use crate::output::Output;
 
 pub async fn run(cli: Cli) -> Result<(), Failure> {
-    let target = Target::new(cli.database_url, cli.lock_timeout, cli.statement_timeout);
+    let mut target = Target::new(cli.database_url, cli.lock_timeout, cli.statement_timeout);
+    target.announce_in_logs = matches!(cli.command, Command::Serve(_));
     let mut out = Output::new(cli.json);
     let (db, missing) = match &cli.command {
         Command::Completions { shell } => {
@@ -42,6 +44,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Host(command) => host::run(&db, command, &mut out).await,
         Command::Seed(seed) => seed::run(&db, &seed, &mut out).await,
         Command::Check => check::run(&cluster, &missing, &mut out).await,
+        Command::Serve(serve) => serve::run(&db, &serve).await,
         Command::Completions { .. } => Ok(()),
     };
     // Closed, not dropped: SQLite folds its log back into the database file when the last

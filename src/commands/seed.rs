@@ -8,6 +8,7 @@ use super::printed;
 use crate::cli::Seed;
 use crate::exit::{Failure, INTERRUPTED};
 use crate::output::Output;
+use crate::signals::first_signal;
 
 /// Creates users in batches through the service's batched path, every K-th one a host. Each
 /// batch is one transaction of at most three statements (users, guests, hosts), so a batch is
@@ -110,33 +111,6 @@ impl StopRequest {
     fn get(&self) -> Option<&'static str> {
         self.0.get().copied()
     }
-}
-
-/// The name of the first SIGINT or SIGTERM. The handlers are installed by this call, not at the
-/// first poll, so that a signal that comes before the task runs is not lost.
-#[cfg(unix)]
-fn first_signal() -> std::io::Result<impl Future<Output = &'static str>> {
-    use tokio::signal::unix::{SignalKind, signal};
-    let mut interrupt = signal(SignalKind::interrupt())?;
-    let mut terminate = signal(SignalKind::terminate())?;
-    Ok(async move {
-        tokio::select! {
-            _ = interrupt.recv() => "SIGINT",
-            _ = terminate.recv() => "SIGTERM",
-        }
-    })
-}
-
-/// The first Ctrl-C, where there are no Unix signals.
-#[cfg(not(unix))]
-fn first_signal() -> std::io::Result<impl Future<Output = &'static str>> {
-    Ok(async {
-        match tokio::signal::ctrl_c().await {
-            Ok(()) => "Ctrl-C",
-            // No handler could be installed: nothing will ever ask the run to stop.
-            Err(_) => std::future::pending().await,
-        }
-    })
 }
 
 /// A bar on a terminal; nothing when stderr is a pipe or a file.

@@ -18,6 +18,7 @@ mod readme;
 mod reliability;
 mod replication;
 mod seeding;
+mod serve;
 mod statements;
 mod support;
 mod timestamps;

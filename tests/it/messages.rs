@@ -340,7 +340,10 @@ fn a_json_usage_error_names_what_is_missing() {
 fn migrate_up_says_how_many_migrations_it_applied_itself() {
     let tool = Tool::embedded();
     let first = tool.run(&["migrate", "up"]);
-    assert!(String::from_utf8_lossy(&first.stderr).contains("applied 3 migration(s)"));
+    assert!(String::from_utf8_lossy(&first.stderr).contains(&format!(
+        "applied {} migration(s)",
+        crate::support::migrations()
+    )));
     let again = tool.run(&["migrate", "up"]);
     assert!(String::from_utf8_lossy(&again.stderr).contains("applied 0 migration(s)"));
 }

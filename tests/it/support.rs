@@ -63,3 +63,9 @@ pub fn record_statements(db: &mut TestDatabase) -> Statements {
     });
     statements
 }
+
+/// How many migrations the schema has.
+pub fn migrations() -> usize {
+    use migration::MigratorTrait;
+    migration::Migrator::migrations().len()
+}

@@ -2,6 +2,7 @@
 
 mod guest;
 mod host;
+mod idempotency_key;
 mod user;
 
 use chrono::TimeDelta;

@@ -51,7 +51,7 @@ async fn eight_pools_migrating_an_empty_database_at_once_all_succeed_and_apply_e
     assert_eq!(schema_status(&db).await.unwrap(), SchemaStatus::Current);
     assert_eq!(
         count(&*db, "SELECT COUNT(*) FROM seaql_migrations").await,
-        3
+        crate::support::migrations() as i64
     );
     UserFactory::new().host().create(&*db).await.unwrap();
 }
@@ -77,7 +77,10 @@ fn eight_first_uses_of_the_embedded_database_at_once_all_succeed_and_keep_their_
             let output = child.wait_with_output().unwrap();
             let stderr = String::from_utf8_lossy(&output.stderr);
             assert!(output.status.success(), "round {round}: {stderr}");
-            announced += usize::from(stderr.contains("applied 3 pending migration(s)"));
+            announced += usize::from(stderr.contains(&format!(
+                "applied {} pending migration(s)",
+                crate::support::migrations()
+            )));
         }
         // Only the process that migrated says so.
         assert_eq!(announced, 1, "round {round}");
@@ -115,7 +118,7 @@ async fn eight_migrate_up_processes_on_a_named_database_all_succeed() {
     assert_eq!(schema_status(&db).await.unwrap(), SchemaStatus::Current);
     assert_eq!(
         count(&*db, "SELECT COUNT(*) FROM seaql_migrations").await,
-        3
+        crate::support::migrations() as i64
     );
 }
 
@@ -212,7 +215,7 @@ async fn a_run_waits_for_another_runs_lock_longer_than_its_statement_timeout() {
     }
     txn.rollback().await.unwrap();
     let applied = run.await.unwrap().unwrap();
-    assert_eq!(applied.len(), 3);
+    assert_eq!(applied.len(), crate::support::migrations());
     assert!(start.elapsed() >= Duration::from_millis(2500));
     assert_eq!(schema_status(&db).await.unwrap(), SchemaStatus::Current);
 }

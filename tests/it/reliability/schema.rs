@@ -5,7 +5,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use entity::{guest, host, user};
+use entity::{guest, host, idempotency_key, user};
 use sea_orm::sea_query::{ColumnType, ForeignKeyAction, StringLen, TableName, TableRef};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, EntityTrait, IdenStatic, Iterable,
@@ -130,6 +130,7 @@ fn entities() -> BTreeMap<String, Declared> {
         declared(user::Entity),
         declared(guest::Entity),
         declared(host::Entity),
+        declared(idempotency_key::Entity),
     ]
     .into_iter()
     .collect()
@@ -389,6 +390,13 @@ fn type_agrees(backend: DatabaseBackend, declared: &ColumnType, stored: &Stored)
         (DatabaseBackend::Sqlite, ColumnType::TimestampWithTimeZone) => {
             matches!(name, "timestamp_with_timezone_text" | "text")
         }
+        // A whole response body: MySQL's `text` stops at 64 KiB, so it gets `mediumtext`.
+        (DatabaseBackend::MySql, ColumnType::Text) => name == "mediumtext",
+        (_, ColumnType::Text) => name == "text",
+        (DatabaseBackend::Sqlite, ColumnType::SmallInteger) => {
+            matches!(name, "smallint" | "integer")
+        }
+        (_, ColumnType::SmallInteger) => name == "smallint",
         _ => false,
     }
 }
@@ -467,7 +475,7 @@ async fn every_entity_agrees_with_the_migrated_schema_column_by_column_and_key_b
         Vec::<String>::new()
     );
     // Not vacuous: the comparison saw the tables, their keys and their foreign keys.
-    assert_eq!(built.len(), 3, "{built:#?}");
+    assert_eq!(built.len(), 4, "{built:#?}");
     let foreign_keys: usize = built.values().map(|table| table.foreign_keys.len()).sum();
     assert_eq!(foreign_keys, 2, "{built:#?}");
     // What the entity cannot say: the address column holds the longest valid address.
