@@ -220,7 +220,9 @@ impl Cluster {
             });
         reader.finish().await;
         match result {
-            Err(Error::Unavailable(_)) => self.replicas[index].failed(&self.settings),
+            Err(Error::Unavailable(err)) => {
+                self.replicas[index].failed(&err.to_string(), &self.settings);
+            }
             // A read cancelled because replay needed what it held: the replica is well.
             Err(Error::Busy(_)) => {}
             done => return done,
@@ -314,8 +316,8 @@ impl Cluster {
         match replica.begin_at_least(position, &self.settings).await {
             Ok(Some(txn)) => Some(Reader::checked(index, txn, self.settings.wait)),
             Ok(None) => None,
-            Err(_) => {
-                replica.failed(&self.settings);
+            Err(err) => {
+                replica.failed(&err.to_string(), &self.settings);
                 None
             }
         }

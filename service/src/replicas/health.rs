@@ -90,6 +90,11 @@ impl Health {
         close_enough(&seen, settings)
     }
 
+    /// Whether the replica has failed since its last successful check.
+    pub(crate) fn is_down(&self) -> bool {
+        self.failures > 0
+    }
+
     /// A check or a read failed at `now`: the replica is left alone for a backoff that doubles
     /// with each failure in a row, up to [`ReplicaSettings::max_backoff`].
     pub(crate) fn failed(&mut self, now: Instant, settings: &ReplicaSettings) {

@@ -3,6 +3,7 @@
 use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
+use migration::redact;
 use sea_orm::{
     ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, DbErr, QueryResult,
     Statement, TransactionTrait,
@@ -53,12 +54,20 @@ impl Replica {
         primary: Option<WalPosition>,
         settings: &ReplicaSettings,
     ) -> bool {
-        let seen = bounded(settings.wait, self.observe(primary)).await;
-        let now = Instant::now();
-        match seen {
-            Ok(seen) => self.health().observed(now, seen, settings),
-            Err(_) => {
-                self.health().failed(now, settings);
+        match bounded(settings.wait, self.observe(primary)).await {
+            Ok(seen) => {
+                let (was_down, usable) = {
+                    let mut health = self.health();
+                    let was_down = health.is_down();
+                    (was_down, health.observed(Instant::now(), seen, settings))
+                };
+                if was_down {
+                    tracing::info!(replica = %self.name, "replica is back: reads go to it again");
+                }
+                usable
+            }
+            Err(err) => {
+                self.failed(&err.to_string(), settings);
                 false
             }
         }
@@ -121,10 +130,23 @@ impl Replica {
         }
     }
 
-    /// A read on this replica failed for want of it (the connection lost, nothing listening):
-    /// left alone for a backoff.
-    pub(crate) fn failed(&self, settings: &ReplicaSettings) {
-        self.health().failed(Instant::now(), settings);
+    /// A check or a read on this replica failed for want of it (`why`: the connection lost,
+    /// nothing listening): left alone for a backoff. The first failure in a row is logged as a
+    /// warning, the retries that fail again are not.
+    pub(crate) fn failed(&self, why: &str, settings: &ReplicaSettings) {
+        let was_up = {
+            let mut health = self.health();
+            let was_up = !health.is_down();
+            health.failed(Instant::now(), settings);
+            was_up
+        };
+        if was_up {
+            tracing::warn!(
+                replica = %self.name,
+                error = %redact(why),
+                "replica unavailable: its reads go to the primary until it is back"
+            );
+        }
     }
 
     fn health(&self) -> std::sync::MutexGuard<'_, Health> {
