@@ -13,6 +13,19 @@ pub struct Cli {
     #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
     pub database_url: Option<String>,
 
+    /// A PostgreSQL streaming replica of the database to read from (repeat for several, or
+    /// list them comma-separated in the environment variable): `user show`, `user list` and
+    /// `check` read there when one is up and close behind the primary.
+    #[arg(
+        long = "replica",
+        value_name = "URL",
+        env = "DATABASE_REPLICA_URLS",
+        global = true,
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub replicas: Vec<String>,
+
     /// Print JSON: one object, or one object per line for lists.
     #[arg(long, global = true)]
     pub json: bool,

@@ -4,7 +4,7 @@ use std::time::Duration;
 
 use anyhow::{Context, anyhow};
 use migration::{DEFAULT_DATABASE_URL, SchemaStatus, migrate_up, redact, schema_status};
-use service::{DatabaseConnection, Timeouts};
+use service::{Cluster, DatabaseConnection, ReplicaSettings, Timeouts};
 
 use crate::exit::{DATABASE, Failure};
 
@@ -157,6 +157,24 @@ impl Target {
                 "the schema is damaged",
             )),
         }
+    }
+
+    /// `db` and the read replicas named: nothing is connected to them before a read needs
+    /// it, and a replica that is down then only sends the read to `db`.
+    pub async fn cluster(
+        &self,
+        db: &DatabaseConnection,
+        replicas: &[String],
+    ) -> Result<Cluster, Failure> {
+        Cluster::connect(
+            db.clone(),
+            replicas,
+            self.timeouts,
+            ReplicaSettings::DEFAULT,
+        )
+        .await
+        .context("cannot use the read replicas")
+        .map_err(|error| Failure::new(DATABASE, error))
     }
 
     fn failure(&self, error: anyhow::Error, what: &str) -> Failure {

@@ -6,7 +6,7 @@ use axum::extract::{FromRequest, FromRequestParts, Path, Request};
 use axum::http::request::Parts;
 use axum::http::{StatusCode, header};
 use serde::de::DeserializeOwned;
-use service::{Email, IdempotencyKey, UserRef};
+use service::{Email, IdempotencyKey, Session, UserRef, WalPosition};
 
 use crate::problem::Problem;
 
@@ -133,6 +133,45 @@ impl<S: Send + Sync> FromRequestParts<S> for UserPath {
                 Problem::invalid_parameter("user", reason.to_string())
             })
     }
+}
+
+/// The client's session: the position its reads must see (`x-wal-position`, from the
+/// response to its last write), if it sent one.
+pub struct ReadPosition(pub Session);
+
+impl<S: Send + Sync> FromRequestParts<S> for ReadPosition {
+    type Rejection = Problem;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Problem> {
+        let Some(value) = parts.headers.get(crate::respond::POSITION) else {
+            return Ok(Self(Session::new()));
+        };
+        value
+            .to_str()
+            .ok()
+            .and_then(|text| text.parse::<WalPosition>().ok())
+            .map(|position| Self(Session::resume(Some(position))))
+            .ok_or_else(|| {
+                Problem::invalid_parameter(
+                    "x-wal-position",
+                    "a log position as a response gave it, e.g. 16/B374D848",
+                )
+            })
+    }
+}
+
+/// The `x-wal-position` header as the document describes it.
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)] // Read by `ReadPosition`; this type only describes it.
+pub(crate) struct ReadPositionParam {
+    /// The `x-wal-position` of the response to this client's last write: the read then sees
+    /// that write, wherever it is served.
+    #[param(
+        rename = "x-wal-position",
+        pattern = "^[0-9A-Fa-f]{1,8}/[0-9A-Fa-f]{1,8}$"
+    )]
+    x_wal_position: Option<String>,
 }
 
 /// The `Idempotency-Key` header, if the client sent one.

@@ -11,7 +11,7 @@
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! let db = service::connect("sqlite://accounts.db?mode=rwc").await?;
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
-//! api::serve(listener, db, api::Config::default(), async {
+//! api::serve(listener, service::Cluster::new(db), api::Config::default(), async {
 //!     let _ = tokio::signal::ctrl_c().await;
 //! })
 //! .await?;
@@ -37,6 +37,6 @@ pub mod serializers;
 pub use config::{BearerToken, BearerTokenError, Config, MIN_TOKEN_LEN};
 pub use extract::IDEMPOTENCY_KEY;
 pub use problem::{InvalidPart, PROBLEM_JSON, Problem};
-pub use respond::IDEMPOTENT_REPLAYED;
+pub use respond::{IDEMPOTENT_REPLAYED, POSITION};
 pub use router::{openapi, router};
 pub use serve::{HEADER_READ_TIMEOUT, MAX_CONNECTIONS, serve};

@@ -3,9 +3,24 @@
 use axum::http::{HeaderName, HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use serde::Serialize;
-use service::{Once, Recorded};
+use service::{Once, Recorded, WalPosition};
 
 use crate::problem::Problem;
+
+/// The primary's log position after a client's last write, in responses, for the client to
+/// send back with its reads: they then see that write, wherever they are served (a replica
+/// that has replayed it, or the primary). Sent when the server has replicas.
+pub const POSITION: HeaderName = HeaderName::from_static("x-wal-position");
+
+/// `response` with the session's position, if it has one.
+pub(crate) fn with_position(mut response: Response, position: Option<WalPosition>) -> Response {
+    if let Some(value) =
+        position.and_then(|position| HeaderValue::try_from(position.to_string()).ok())
+    {
+        response.headers_mut().insert(POSITION, value);
+    }
+    response
+}
 
 /// The header that marks a response given again for a retried idempotency key.
 pub const IDEMPOTENT_REPLAYED: HeaderName = HeaderName::from_static("idempotent-replayed");

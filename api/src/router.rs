@@ -6,7 +6,7 @@ use axum::Router;
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::DefaultBodyLimit;
 use axum::middleware::{from_fn_with_state, map_request};
-use service::DatabaseConnection;
+use service::Cluster;
 use tokio::sync::Semaphore;
 use tokio_util::task::TaskTracker;
 use tower::ServiceBuilder;
@@ -166,6 +166,17 @@ fn common_responses(document: &mut Document) {
                         "The request's id: the client's own `x-request-id`, or a new UUID",
                     ),
                 );
+                // The probes and the document neither read accounts nor write them.
+                if secured && status.starts_with('2') {
+                    response.headers.insert(
+                        "x-wal-position".to_owned(),
+                        header(
+                            Type::String,
+                            "With read replicas: the position this client's reads must see \
+                             (after its last write); send it back as `x-wal-position`",
+                        ),
+                    );
+                }
                 if status == "503" {
                     response.headers.insert(
                         "Retry-After".to_owned(),
@@ -195,12 +206,12 @@ pub fn openapi() -> Document {
     documented().2
 }
 
-/// The API as a router over `db`, and the tracker of its writes under way.
-pub(crate) fn build(db: DatabaseConnection, config: Config) -> (Router, TaskTracker) {
+/// The API as a router over `cluster`, and the tracker of its writes under way.
+pub(crate) fn build(cluster: Arc<Cluster>, config: Config) -> (Router, TaskTracker) {
     let (protected, public, document) = documented();
     let writes = TaskTracker::new();
     let state = AppState {
-        db,
+        cluster,
         write_slots: Arc::new(Semaphore::new(config.concurrency_limit)),
         config: Arc::new(config),
         writes: writes.clone(),
@@ -240,8 +251,9 @@ pub(crate) fn build(db: DatabaseConnection, config: Config) -> (Router, TaskTrac
     (router, writes)
 }
 
-/// The API as a router over `db`: for serving with [`serve`](crate::serve), or for calling in
-/// process (tests).
-pub fn router(db: DatabaseConnection, config: Config) -> Router {
-    build(db, config).0
+/// The API as a router over `cluster` (writes to its primary, reads to its replicas when they
+/// will do; `Cluster::new(db)` for one database): for serving with [`serve`](crate::serve),
+/// or for calling in process (tests).
+pub fn router(cluster: impl Into<Arc<Cluster>>, config: Config) -> Router {
+    build(cluster.into(), config).0
 }

@@ -9,7 +9,7 @@ use hyper::server::conn::http1;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
-use service::DatabaseConnection;
+use service::{Cluster, DatabaseConnection};
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
 
@@ -37,13 +37,14 @@ pub const MAX_CONNECTIONS: usize = 1024;
 /// None so far: a connection that cannot be accepted is logged and the loop goes on.
 pub async fn serve(
     listener: TcpListener,
-    db: DatabaseConnection,
+    cluster: impl Into<Arc<Cluster>>,
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let grace = config.request_timeout + HEADER_READ_TIMEOUT;
-    let (router, writes) = router::build(db.clone(), config);
-    let purge = tokio::spawn(purge_expired_keys(db));
+    let cluster = cluster.into();
+    let (router, writes) = router::build(Arc::clone(&cluster), config);
+    let purge = tokio::spawn(purge_expired_keys(cluster.primary().clone()));
     let graceful = GracefulShutdown::new();
     let connections = Arc::new(Semaphore::new(MAX_CONNECTIONS));
     let mut http = http1::Builder::new();

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use service::DatabaseConnection;
+use service::{Cluster, DatabaseConnection, Session, WalPosition};
 use tokio::sync::Semaphore;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
@@ -14,7 +14,8 @@ use crate::problem::Problem;
 /// The database, the settings, the writes under way, and the document.
 #[derive(Clone)]
 pub(crate) struct AppState {
-    pub(crate) db: DatabaseConnection,
+    /// The primary for writes, and the replicas (if any) reads may go to.
+    pub(crate) cluster: Arc<Cluster>,
     pub(crate) config: Arc<Config>,
     pub(crate) writes: TaskTracker,
     /// One per write running: as many as requests may be served at once. A write outlives
@@ -26,6 +27,20 @@ pub(crate) struct AppState {
 }
 
 impl AppState {
+    /// Runs `read` where `session` may read: a replica that has replayed its position, else
+    /// the primary.
+    pub(crate) async fn read<T, Read, Fut>(
+        &self,
+        session: &mut Session,
+        read: Read,
+    ) -> Result<T, Problem>
+    where
+        Read: FnMut(service::Reader) -> Fut,
+        Fut: Future<Output = service::Result<T>>,
+    {
+        Ok(self.cluster.read(session, read).await?)
+    }
+
     /// Runs a write to its end on a task of its own, and waits for it.
     ///
     /// A handler's future is dropped when its client goes away or its request times out; a
@@ -33,16 +48,32 @@ impl AppState {
     /// no one, or a transaction dropped midway rolled back only when its connection is next
     /// used. On its own task the write finishes either way, and the server waits for these
     /// tasks before it stops.
-    pub(crate) async fn write<T: Send + 'static>(
+    ///
+    /// Once it has committed, and if there are replicas, the primary's log position after it
+    /// is recorded in `session`: what the client hands back on its next reads so that they
+    /// see this write ([`POSITION`](crate::respond::POSITION)).
+    pub(crate) async fn write<T: Send + 'static, Fut>(
         &self,
-        write: impl Future<Output = Result<T, Problem>> + Send + 'static,
-    ) -> Result<T, Problem> {
+        mut session: Session,
+        write: impl FnOnce(DatabaseConnection) -> Fut,
+    ) -> Result<(T, Option<WalPosition>), Problem>
+    where
+        Fut: Future<Output = Result<T, Problem>> + Send + 'static,
+    {
+        let write = write(self.cluster.primary().clone());
+        let cluster = Arc::clone(&self.cluster);
         let slot = Arc::clone(&self.write_slots)
             .try_acquire_owned()
             .map_err(|_| Problem::overloaded())?;
         let started = Instant::now();
         let write = async move {
             let result = write.await;
+            // Without replicas no read can be stale: no position, and no statement for one.
+            if result.is_ok() && cluster.replica_names().next().is_some() {
+                cluster.record_write(&mut session).await;
+            }
+            let position = session.at_least();
+            let result = result.map(|value| (value, position));
             // Also when no one waits for the answer any more: the outcome is in the log.
             tracing::debug!(
                 ok = result.is_ok(),

@@ -40,6 +40,7 @@ mod email;
 mod error;
 mod hosts;
 mod idempotency;
+mod replicas;
 mod transaction;
 mod user_ref;
 mod users;
@@ -62,6 +63,10 @@ pub use hosts::{offboard_host, onboard_host};
 pub use idempotency::{
     Fingerprint, IDEMPOTENCY_KEY_LIFETIME, IdempotencyKey, IdempotencyKeyError,
     MAX_IDEMPOTENCY_KEY_LEN, Once, Recorded, forget_expired_idempotency_keys, once,
+};
+pub use replicas::{
+    Cluster, Reader, ReplicaError, ReplicaSettings, ServedBy, Session, Stats, WalPosition,
+    WalPositionError, replica_options,
 };
 pub use transaction::{RETRY_BUDGET, Retryable};
 pub use user_ref::{UserRef, UserRefError};

@@ -1,5 +1,5 @@
 use anyhow::{Context, anyhow};
-use service::{DatabaseConnection, InvariantReport};
+use service::{Cluster, InvariantReport, Session};
 
 use super::printed;
 use crate::exit::{CHECK_FAILED, DATABASE, Failure};
@@ -7,18 +7,17 @@ use crate::output::Output;
 
 /// Checks the invariants, on a schema that may have lost constraints (`missing`): that is when
 /// data breaking them gets in, and what `check` is for.
-pub async fn run(
-    db: &DatabaseConnection,
-    missing: &[String],
-    out: &mut Output,
-) -> Result<(), Failure> {
+pub async fn run(cluster: &Cluster, missing: &[String], out: &mut Output) -> Result<(), Failure> {
     if !missing.is_empty() {
         eprintln!(
             "warning: the schema is damaged: missing {}",
             missing.join(", ")
         );
     }
-    let report = service::check_invariants(db)
+    let report = cluster
+        .read(&mut Session::new(), |db| async move {
+            service::check_invariants(&db).await
+        })
         .await
         .context("cannot check the invariants")?;
     printed(out.check(&report))?;

@@ -8,6 +8,8 @@ mod seed;
 mod serve;
 mod user;
 
+use std::sync::Arc;
+
 use anyhow::Context;
 use service::{Email, UserRef};
 
@@ -34,14 +36,22 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Check => target.open_to_inspect().await?,
         _ => (target.open().await?, Vec::new()),
     };
+    // Reads go to a replica when one will do; writes, and every other command, to `db`.
+    let cluster = match target.cluster(&db, &cli.replicas).await {
+        Ok(cluster) => Arc::new(cluster),
+        Err(failure) => {
+            let _ = db.close().await;
+            return Err(failure);
+        }
+    };
     let result = match cli.command {
         Command::Migrate(command) => migrate::run(&db, &target, command, &mut out).await,
-        Command::User(command) => user::run(&db, command, &mut out).await,
+        Command::User(command) => user::run(&cluster, command, &mut out).await,
         Command::Host(command) => host::run(&db, command, &mut out).await,
         Command::Seed(seed) => seed::run(&db, &seed, &mut out).await,
-        Command::Check => check::run(&db, &missing, &mut out).await,
+        Command::Check => check::run(&cluster, &missing, &mut out).await,
         Command::Serve(serve) => match server_config {
-            Some(config) => serve::run(&db, &serve, config).await,
+            Some(config) => serve::run(Arc::clone(&cluster), &serve, config).await,
             None => Ok(()),
         },
         Command::Completions { .. } => Ok(()),
@@ -49,7 +59,11 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     // Closed, not dropped: SQLite folds its log back into the database file when the last
     // connection closes, so that `accounts.db` alone holds the data (a copy of it is whole).
     // What closing fails with changes nothing of what the command did.
-    let _ = db.close().await;
+    // A server's connections still open after its grace period may hold the cluster: their
+    // pools close when the process ends.
+    if let Ok(cluster) = Arc::try_unwrap(cluster) {
+        cluster.close().await;
+    }
     result
 }
 

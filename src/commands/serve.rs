@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use anyhow::{Context, anyhow};
 use api::{BearerToken, Config};
-use service::DatabaseConnection;
+use std::sync::Arc;
+
+use service::Cluster;
 
 use crate::cli::Serve;
 use crate::exit::{Failure, USAGE};
@@ -34,7 +36,7 @@ pub fn config(serve: &Serve) -> Result<Config, Failure> {
     })
 }
 
-pub async fn run(db: &DatabaseConnection, serve: &Serve, config: Config) -> Result<(), Failure> {
+pub async fn run(cluster: Arc<Cluster>, serve: &Serve, config: Config) -> Result<(), Failure> {
     // Installed before the first request: a signal that comes early is not lost.
     let stop = first_signal().context("cannot listen for SIGINT and SIGTERM")?;
     let listener = tokio::net::TcpListener::bind(serve.bind)
@@ -48,7 +50,7 @@ pub async fn run(db: &DatabaseConnection, serve: &Serve, config: Config) -> Resu
     let _ = writeln!(stdout, "listening on http://{address}");
     let _ = stdout.flush();
     tracing::info!(%address, "serving");
-    api::serve(listener, db.clone(), config, async move {
+    api::serve(listener, cluster, config, async move {
         let signal = stop.await;
         tracing::info!(signal, "stopping: finishing the requests in flight");
     })

@@ -1,5 +1,5 @@
 use anyhow::{Context, anyhow};
-use service::{DatabaseConnection, PageSize};
+use service::{Account, Cluster, PageSize, Session, UserRef};
 use uuid::Uuid;
 
 use super::{email, printed, user_ref};
@@ -7,7 +7,8 @@ use crate::cli::{List, User};
 use crate::exit::{CHECK_FAILED, Failure, INVALID_INPUT};
 use crate::output::Output;
 
-pub async fn run(db: &DatabaseConnection, command: User, out: &mut Output) -> Result<(), Failure> {
+pub async fn run(cluster: &Cluster, command: User, out: &mut Output) -> Result<(), Failure> {
+    let db = cluster.primary();
     match command {
         User::Create { email: raw } => {
             let account = service::create_user(db, email(&raw)?)
@@ -15,7 +16,7 @@ pub async fn run(db: &DatabaseConnection, command: User, out: &mut Output) -> Re
                 .with_context(|| format!("cannot create user {raw}"))?;
             printed(out.account(&account))
         }
-        User::Show { user } => match service::find_user(db, &user_ref(&user)?).await {
+        User::Show { user } => match find(cluster, &user_ref(&user)?).await {
             // What there is of it is shown; the exit code says it is broken.
             Err(service::Error::Broken(broken)) => {
                 printed(out.broken(&broken))?;
@@ -32,7 +33,7 @@ pub async fn run(db: &DatabaseConnection, command: User, out: &mut Output) -> Re
                 printed(out.account(&account))
             }
         },
-        User::List(list) => self::list(db, list, out).await,
+        User::List(list) => self::list(cluster, list, out).await,
         User::Email { user, new_email } => {
             let account = service::change_email(db, &user_ref(&user)?, email(&new_email)?)
                 .await
@@ -49,11 +50,20 @@ pub async fn run(db: &DatabaseConnection, command: User, out: &mut Output) -> Re
     }
 }
 
+/// The user `target` names, read where a command that has written nothing may read.
+async fn find(cluster: &Cluster, target: &UserRef) -> service::Result<Account> {
+    cluster
+        .read(&mut Session::new(), |db| async move {
+            service::find_user(&db, target).await
+        })
+        .await
+}
+
 /// Prints each page as it arrives: memory holds one page, whatever the number of users.
 ///
 /// A user whose rows break an invariant is printed as such in its place, the listing goes on,
 /// and the command ends with the invariant exit code.
-async fn list(db: &DatabaseConnection, list: List, out: &mut Output) -> Result<(), Failure> {
+async fn list(cluster: &Cluster, list: List, out: &mut Output) -> Result<(), Failure> {
     let mut after = match list.after.as_deref().map(Uuid::parse_str).transpose() {
         Ok(after) => after,
         Err(error) => {
@@ -70,7 +80,12 @@ async fn list(db: &DatabaseConnection, list: List, out: &mut Output) -> Result<(
         if size == 0 {
             break;
         }
-        let page = service::list_users(db, after, PageSize::new(size)?)
+        let size = PageSize::new(size)?;
+        // A command is a session of its own that has written nothing: any replica will do.
+        let page = cluster
+            .read(&mut Session::new(), |db| async move {
+                service::list_users(&db, after, size).await
+            })
             .await
             .context("cannot list users")?;
         let (mut accounts, mut broken_ones) = (

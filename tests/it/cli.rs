@@ -10,7 +10,7 @@ use service::testing::TestDatabase;
 use tempfile::TempDir;
 
 pub(crate) const USAGE: i32 = 2;
-const NOT_FOUND: i32 = 3;
+pub(crate) const NOT_FOUND: i32 = 3;
 const CONFLICT: i32 = 4;
 const INVALID_INPUT: i32 = 5;
 pub(crate) const DATABASE: i32 = 6;
@@ -23,6 +23,7 @@ pub(crate) fn run_in(dir: &Path, url: Option<&str>, args: &[&str]) -> Output {
         .current_dir(dir)
         .args(args)
         .env_remove("DATABASE_URL")
+        .env_remove("DATABASE_REPLICA_URLS")
         .env_remove("RUST_LOG");
     if let Some(url) = url {
         command.env("DATABASE_URL", url);

@@ -16,6 +16,7 @@ mod messages;
 mod migrations;
 mod readme;
 mod reliability;
+mod replication;
 mod seeding;
 mod serve;
 mod statements;

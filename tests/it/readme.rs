@@ -14,6 +14,10 @@ fn the_readme_shows_the_downstream_crate_word_for_word() {
             "downstream/tests/accounts.rs",
             include_str!("../../downstream/tests/accounts.rs"),
         ),
+        (
+            "downstream/examples/replicas.rs",
+            include_str!("../../downstream/examples/replicas.rs"),
+        ),
     ] {
         let block = format!("```rust\n{code}```");
         assert!(
@@ -27,7 +31,7 @@ fn the_readme_shows_the_downstream_crate_word_for_word() {
 fn every_rust_block_of_the_readme_is_a_file_of_the_downstream_crate() {
     let blocks = README.matches("```rust\n").count();
     assert_eq!(
-        blocks, 2,
+        blocks, 3,
         "a Rust snippet of the README that no crate compiles"
     );
 }

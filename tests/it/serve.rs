@@ -11,7 +11,7 @@ use service::testing::TestDatabase;
 const TOKEN: &str = "cli-test-token-0123456789abcdef";
 
 /// `accounts serve` on a free loopback port, and the address it printed.
-fn serve(
+pub(crate) fn serve(
     url: Option<&str>,
     dir: &std::path::Path,
     envs: &[(&str, &str)],
@@ -45,7 +45,7 @@ fn serve(
 }
 
 /// One HTTP/1.1 request; the status and the whole response.
-fn http(address: &str, request: &str) -> (u16, String) {
+pub(crate) fn http(address: &str, request: &str) -> (u16, String) {
     let mut stream = TcpStream::connect(address).unwrap();
     stream
         .set_read_timeout(Some(Duration::from_secs(30)))
@@ -61,7 +61,7 @@ fn http(address: &str, request: &str) -> (u16, String) {
     (status, response)
 }
 
-fn get(address: &str, path: &str, token: Option<&str>) -> (u16, String) {
+pub(crate) fn get(address: &str, path: &str, token: Option<&str>) -> (u16, String) {
     let auth = token.map_or(String::new(), |token| {
         format!("Authorization: Bearer {token}\r\n")
     });
@@ -71,7 +71,12 @@ fn get(address: &str, path: &str, token: Option<&str>) -> (u16, String) {
     )
 }
 
-fn post_json(address: &str, path: &str, body: &str, token: Option<&str>) -> (u16, String) {
+pub(crate) fn post_json(
+    address: &str,
+    path: &str,
+    body: &str,
+    token: Option<&str>,
+) -> (u16, String) {
     let auth = token.map_or(String::new(), |token| {
         format!("Authorization: Bearer {token}\r\n")
     });
@@ -86,7 +91,7 @@ fn post_json(address: &str, path: &str, body: &str, token: Option<&str>) -> (u16
 }
 
 /// Sends SIGTERM and waits (up to 30 s) for the exit; its code and stderr.
-fn terminate(mut child: Child) -> (Option<i32>, String) {
+pub(crate) fn terminate(mut child: Child) -> (Option<i32>, String) {
     let status = Command::new("kill")
         .args(["-TERM", &child.id().to_string()])
         .status()

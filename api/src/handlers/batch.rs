@@ -9,7 +9,7 @@ use serde::Deserialize;
 use service::{Email, Fingerprint, MAX_BATCH_SIZE};
 use utoipa::ToSchema;
 
-use crate::extract::{self, IdempotencyKeyHeader, IdempotencyKeyParam, JsonBody};
+use crate::extract::{self, IdempotencyKeyHeader, IdempotencyKeyParam, JsonBody, ReadPosition};
 use crate::problem::Problem;
 use crate::respond;
 use crate::serializers::{UserBatchSerializer, UserSerializer};
@@ -41,6 +41,7 @@ pub struct CreateUsers {
 )]
 pub(crate) async fn create_users(
     State(state): State<AppState>,
+    ReadPosition(session): ReadPosition,
     IdempotencyKeyHeader(key): IdempotencyKeyHeader,
     JsonBody(body): JsonBody<CreateUsers>,
 ) -> Result<Response, Problem> {
@@ -70,9 +71,8 @@ pub(crate) async fn create_users(
     let mut parts: Vec<&[u8]> = vec![b"create_users"];
     parts.extend(emails.iter().map(|email| email.as_str().as_bytes()));
     let fingerprint = Fingerprint::of(&parts);
-    let db = state.db.clone();
-    let once = state
-        .write(async move {
+    let (once, position) = state
+        .write(session, |db| async move {
             service::once(
                 &db,
                 key.as_ref(),
@@ -87,5 +87,5 @@ pub(crate) async fn create_users(
             .map_err(Problem::from)
         })
         .await?;
-    respond::recorded(once)
+    Ok(respond::with_position(respond::recorded(once)?, position))
 }

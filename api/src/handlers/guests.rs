@@ -2,16 +2,18 @@
 
 use axum::Json;
 use axum::extract::State;
+use axum::response::{IntoResponse, Response};
 
-use crate::extract::UserPath;
+use crate::extract::{ReadPosition, ReadPositionParam, UserPath};
 use crate::problem::Problem;
+use crate::respond;
 use crate::serializers::GuestSerializer;
 use crate::state::AppState;
 
 /// Shows a user's guest, which every user has.
 #[utoipa::path(
     get, path = "/users/{user}/guest", tag = "guests",
-    params(("user" = String, Path, description = "The user's id (UUID) or email address")),
+    params(("user" = String, Path, description = "The user's id (UUID) or email address"), ReadPositionParam),
     responses(
         (status = 200, description = "The user's guest", body = GuestSerializer),
         (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
@@ -21,8 +23,15 @@ use crate::state::AppState;
 )]
 pub(crate) async fn show_guest(
     State(state): State<AppState>,
+    ReadPosition(mut session): ReadPosition,
     UserPath(user): UserPath,
-) -> Result<Json<GuestSerializer>, Problem> {
-    let account = service::find_user(&state.db, &user).await?;
-    Ok(Json(GuestSerializer::from(&account.guest)))
+) -> Result<Response, Problem> {
+    let account = state
+        .read(&mut session, |db| {
+            let user = &user;
+            async move { service::find_user(&db, user).await }
+        })
+        .await?;
+    let response = Json(GuestSerializer::from(&account.guest)).into_response();
+    Ok(respond::with_position(response, session.at_least()))
 }

@@ -40,7 +40,7 @@ pub(crate) async fn ready(State(state): State<AppState>) -> Result<Json<Health>,
     let not_ready = |detail: &str| {
         Problem::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", "not ready").detail(detail)
     };
-    match migration::schema_status(&state.db).await {
+    match migration::schema_status(state.cluster.primary()).await {
         Ok(SchemaStatus::Current) => Ok(Json(Health { status: "ready" })),
         Ok(SchemaStatus::Behind { .. }) => Err(not_ready("the schema is not migrated")),
         Ok(SchemaStatus::Ahead { .. }) => Err(not_ready("the schema is newer than this build")),

@@ -3,10 +3,12 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use service::{Error, Fingerprint};
 
-use crate::extract::{IdempotencyKeyHeader, IdempotencyKeyParam, UserPath};
+use crate::extract::{
+    IdempotencyKeyHeader, IdempotencyKeyParam, ReadPosition, ReadPositionParam, UserPath,
+};
 use crate::problem::Problem;
 use crate::respond;
 use crate::serializers::HostSerializer;
@@ -30,13 +32,13 @@ use crate::state::AppState;
 )]
 pub(crate) async fn onboard_host(
     State(state): State<AppState>,
+    ReadPosition(session): ReadPosition,
     UserPath(user): UserPath,
     IdempotencyKeyHeader(key): IdempotencyKeyHeader,
 ) -> Result<Response, Problem> {
     let fingerprint = Fingerprint::of(&[b"onboard_host", user.to_string().as_bytes()]);
-    let db = state.db.clone();
-    let once = state
-        .write(async move {
+    let (once, position) = state
+        .write(session, |db| async move {
             service::once(
                 &db,
                 key.as_ref(),
@@ -54,13 +56,13 @@ pub(crate) async fn onboard_host(
             .map_err(Problem::from)
         })
         .await?;
-    respond::recorded(once)
+    Ok(respond::with_position(respond::recorded(once)?, position))
 }
 
 /// Shows a user's host.
 #[utoipa::path(
     get, path = "/users/{user}/host", tag = "hosts",
-    params(("user" = String, Path, description = "The user's id (UUID) or email address")),
+    params(("user" = String, Path, description = "The user's id (UUID) or email address"), ReadPositionParam),
     responses(
         (status = 200, description = "The user's host", body = HostSerializer),
         (status = 404, description = "No such user, or the user is not a host", body = Problem, content_type = "application/problem+json"),
@@ -70,11 +72,18 @@ pub(crate) async fn onboard_host(
 )]
 pub(crate) async fn show_host(
     State(state): State<AppState>,
+    ReadPosition(mut session): ReadPosition,
     UserPath(user): UserPath,
-) -> Result<Json<HostSerializer>, Problem> {
-    let account = service::find_user(&state.db, &user).await?;
+) -> Result<Response, Problem> {
+    let account = state
+        .read(&mut session, |db| {
+            let user = &user;
+            async move { service::find_user(&db, user).await }
+        })
+        .await?;
     let host = account.host.ok_or(Error::NotAHost)?;
-    Ok(Json(HostSerializer::from(&host)))
+    let response = Json(HostSerializer::from(&host)).into_response();
+    Ok(respond::with_position(response, session.at_least()))
 }
 
 /// Offboards a user's host.
@@ -90,15 +99,18 @@ pub(crate) async fn show_host(
 )]
 pub(crate) async fn offboard_host(
     State(state): State<AppState>,
+    ReadPosition(session): ReadPosition,
     UserPath(user): UserPath,
-) -> Result<StatusCode, Problem> {
-    let db = state.db.clone();
-    state
-        .write(async move {
+) -> Result<Response, Problem> {
+    let ((), position) = state
+        .write(session, |db| async move {
             service::offboard_host(&db, &user)
                 .await
                 .map_err(Problem::from)
         })
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(respond::with_position(
+        StatusCode::NO_CONTENT.into_response(),
+        position,
+    ))
 }

@@ -8,7 +8,10 @@ use service::{Fingerprint, HostFilter, PageSize};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
-use crate::extract::{self, IdempotencyKeyHeader, IdempotencyKeyParam, JsonBody, UserPath};
+use crate::extract::{
+    self, IdempotencyKeyHeader, IdempotencyKeyParam, JsonBody, ReadPosition, ReadPositionParam,
+    UserPath,
+};
 use crate::problem::Problem;
 use crate::respond;
 use crate::serializers::{UserPageSerializer, UserSerializer, UserSummarySerializer};
@@ -68,14 +71,14 @@ pub struct ListParams {
 )]
 pub(crate) async fn create_user(
     State(state): State<AppState>,
+    ReadPosition(session): ReadPosition,
     IdempotencyKeyHeader(key): IdempotencyKeyHeader,
     JsonBody(body): JsonBody<CreateUser>,
 ) -> Result<Response, Problem> {
     let email = extract::email(&body.email, "/email")?;
     let fingerprint = Fingerprint::of(&[b"create_user", email.as_str().as_bytes()]);
-    let db = state.db.clone();
-    let once = state
-        .write(async move {
+    let (once, position) = state
+        .write(session, |db| async move {
             service::once(
                 &db,
                 key.as_ref(),
@@ -93,13 +96,13 @@ pub(crate) async fn create_user(
             .map_err(Problem::from)
         })
         .await?;
-    respond::recorded(once)
+    Ok(respond::with_position(respond::recorded(once)?, position))
 }
 
 /// Shows a user with its guest and host, by id or email address.
 #[utoipa::path(
     get, path = "/users/{user}", tag = "users",
-    params(("user" = String, Path, description = "The user's id (UUID) or email address")),
+    params(("user" = String, Path, description = "The user's id (UUID) or email address"), ReadPositionParam),
     responses(
         (status = 200, description = "The user", body = UserSerializer),
         (status = 404, description = "No such user", body = Problem, content_type = "application/problem+json"),
@@ -109,17 +112,24 @@ pub(crate) async fn create_user(
 )]
 pub(crate) async fn show_user(
     State(state): State<AppState>,
+    ReadPosition(mut session): ReadPosition,
     UserPath(user): UserPath,
 ) -> Result<Response, Problem> {
-    let account = service::find_user(&state.db, &user).await?;
-    Ok(axum::Json(UserSerializer::from(&account)).into_response())
+    let account = state
+        .read(&mut session, |db| {
+            let user = &user;
+            async move { service::find_user(&db, user).await }
+        })
+        .await?;
+    let response = axum::Json(UserSerializer::from(&account)).into_response();
+    Ok(respond::with_position(response, session.at_least()))
 }
 
 /// Lists users in id (creation) order, a page at a time; optionally only hosts or only
 /// users who are not hosts.
 #[utoipa::path(
     get, path = "/users", tag = "users",
-    params(ListParams),
+    params(ListParams, ReadPositionParam),
     responses(
         (status = 200, description = "A page of users; the next page's URL in `next` and in the `Link` header", body = UserPageSerializer,
             headers(("Link" = String, description = "`<URL>; rel=\"next\"` unless this is the last page"))),
@@ -129,6 +139,7 @@ pub(crate) async fn show_user(
 )]
 pub(crate) async fn list_users(
     State(state): State<AppState>,
+    ReadPosition(mut session): ReadPosition,
     query: Result<Query<ListParams>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, Problem> {
     let Query(params) =
@@ -156,7 +167,11 @@ pub(crate) async fn list_users(
         Some("false") => HostFilter::NonHosts,
         Some(_) => return Err(Problem::invalid_parameter("host", "true or false")),
     };
-    let page = service::list_users_filtered(&state.db, after, size, filter).await?;
+    let page = state
+        .read(&mut session, |db| async move {
+            service::list_users_filtered(&db, after, size, filter).await
+        })
+        .await?;
     // Broken accounts are listed too: a summary needs no guest.
     let mut users: Vec<UserSummarySerializer> = page
         .accounts
@@ -181,7 +196,7 @@ pub(crate) async fn list_users(
     if let Some(link) = link {
         response.headers_mut().insert(header::LINK, link);
     }
-    Ok(response)
+    Ok(respond::with_position(response, session.at_least()))
 }
 
 /// Changes a user's email address.
@@ -200,19 +215,20 @@ pub(crate) async fn list_users(
 )]
 pub(crate) async fn change_email(
     State(state): State<AppState>,
+    ReadPosition(session): ReadPosition,
     UserPath(user): UserPath,
     JsonBody(body): JsonBody<ChangeEmail>,
 ) -> Result<Response, Problem> {
     let email = extract::email(&body.email, "/email")?;
-    let db = state.db.clone();
-    let account = state
-        .write(async move {
+    let (account, position) = state
+        .write(session, |db| async move {
             service::change_email(&db, &user, email)
                 .await
                 .map_err(Problem::from)
         })
         .await?;
-    Ok(axum::Json(UserSerializer::from(&account)).into_response())
+    let response = axum::Json(UserSerializer::from(&account)).into_response();
+    Ok(respond::with_position(response, position))
 }
 
 /// Deletes a user with its guest and host.
@@ -229,15 +245,19 @@ pub(crate) async fn change_email(
 )]
 pub(crate) async fn delete_user(
     State(state): State<AppState>,
+    ReadPosition(session): ReadPosition,
     UserPath(user): UserPath,
-) -> Result<StatusCode, Problem> {
-    let db = state.db.clone();
-    state
-        .write(async move {
+) -> Result<Response, Problem> {
+    let ((), position) = state
+        .write(session, |db| async move {
             service::delete_user(&db, &user)
                 .await
+                .map(|_| ())
                 .map_err(Problem::from)
         })
         .await?;
-    Ok(StatusCode::NO_CONTENT)
+    Ok(respond::with_position(
+        StatusCode::NO_CONTENT.into_response(),
+        position,
+    ))
 }

@@ -267,7 +267,7 @@ async fn a_lock_held_past_the_lock_timeout_is_503_busy_with_retry_after() {
     let user = api.user("ivy@example.com").await;
     let id = user["id"].as_str().unwrap();
     let held = hold_user(&api.db, id).await;
-    let busy = api::router(short, Config::default());
+    let busy = api::router(service::Cluster::new(short), Config::default());
     let reply = crate::support::Api::call_router(
         &busy,
         crate::support::request(
@@ -293,7 +293,7 @@ async fn a_database_that_cannot_be_reached_is_503_and_not_ready() {
     let api = Api::with(TestDatabase::with_pool(2).await.unwrap(), Config::default());
     let closed = api.db.connect_again(1).await.unwrap();
     closed.clone().close().await.unwrap();
-    let router = api::router(closed, Config::default());
+    let router = api::router(service::Cluster::new(closed), Config::default());
     let reply = Api::call_router(
         &router,
         crate::support::request(Method::GET, "/users", None),

@@ -62,7 +62,7 @@ impl Api {
     }
 
     pub fn with(db: TestDatabase, config: Config) -> Self {
-        let router = api::router(db.connection().clone(), config);
+        let router = api::router(service::Cluster::new(db.connection().clone()), config);
         Self { db, router }
     }
 
@@ -161,9 +161,14 @@ impl Served {
         let address = listener.local_addr().expect("address");
         let (stop, stopped) = oneshot::channel::<()>();
         let connection = db.connection().clone();
-        let server = tokio::spawn(api::serve(listener, connection, config, async move {
-            let _ = stopped.await;
-        }));
+        let server = tokio::spawn(api::serve(
+            listener,
+            service::Cluster::new(connection),
+            config,
+            async move {
+                let _ = stopped.await;
+            },
+        ));
         let client = reqwest::Client::builder()
             .timeout(Duration::from_secs(60))
             .build()
