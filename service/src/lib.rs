@@ -40,6 +40,10 @@ mod email;
 mod error;
 mod hosts;
 mod idempotency;
+mod joined;
+mod listing;
+mod pools;
+mod sql;
 mod transaction;
 mod user_ref;
 mod users;
@@ -63,6 +67,8 @@ pub use idempotency::{
     Fingerprint, IDEMPOTENCY_KEY_LIFETIME, IdempotencyKey, IdempotencyKeyError,
     MAX_IDEMPOTENCY_KEY_LEN, Once, Recorded, forget_expired_idempotency_keys, once,
 };
+pub use listing::{AccountStream, Listed, stream_users};
+pub use pools::Pools;
 pub use transaction::{RETRY_BUDGET, Retryable};
 pub use user_ref::{UserRef, UserRefError};
 pub use users::{
@@ -72,5 +78,6 @@ pub use users::{
 /// The connection types every operation accepts, and the traits to begin and use a transaction
 /// of your own: a caller needs no dependency on SeaORM for them.
 pub use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionSession, TransactionTrait,
+    ConnectOptions, ConnectionTrait, DatabaseConnection, DatabaseTransaction, StreamTrait,
+    TransactionSession, TransactionTrait,
 };

@@ -10,6 +10,7 @@ use sea_orm::{
 use crate::account::{Account, BrokenAccount, HostFilter, Page, PageSize};
 use crate::email::Email;
 use crate::error::{Error, Result};
+use crate::joined;
 use crate::transaction::{self, Retryable};
 use crate::user_ref::UserRef;
 
@@ -54,16 +55,19 @@ pub async fn create_user<C: Retryable>(db: &C, email: Email) -> Result<Account> 
 /// guest, or a database error.
 #[tracing::instrument(skip_all, fields(user = %user_ref), err(level = "debug"))]
 pub async fn find_user<C: ConnectionTrait>(db: &C, user_ref: &UserRef) -> Result<Account> {
-    let query = match user_ref {
-        UserRef::Id(id) => accounts().filter(user::Column::Id.eq(*id)),
-        UserRef::Email(email) => accounts().filter(user::Column::Email.eq(email.as_str())),
-    };
+    let backend = db.get_database_backend();
     // Not `.one()`: it binds a `LIMIT` parameter, and SQLite then prepares the cached statement
     // again on every run. The key is unique and each join is to a unique `user_id`, so there
     // is one row at most anyway.
-    let row = query.all(db).await?.into_iter().next();
-    Account::from_row(row.ok_or(Error::UserNotFound)?)
-        .map_err(|broken| Error::Broken(Box::new(broken)))
+    let statement = match user_ref {
+        UserRef::Id(id) => joined::BY_ID.statement(backend, [(*id).into()]),
+        UserRef::Email(email) => joined::BY_EMAIL.statement(backend, [email.as_str().into()]),
+    };
+    let row = db
+        .query_one_raw(statement)
+        .await?
+        .ok_or(Error::UserNotFound)?;
+    Account::from_row(joined::decode(&row)?).map_err(|broken| Error::Broken(Box::new(broken)))
 }
 
 /// The page of at most `size` accounts whose user ids come after `after` (from the first user
