@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use service::DatabaseConnection;
+use service::{DatabaseConnection, Pools};
 use tokio::net::TcpListener;
 
 use crate::config::Config;
@@ -11,7 +11,8 @@ use crate::router;
 /// How often expired idempotency keys are deleted.
 const PURGE_EVERY: Duration = Duration::from_secs(60 * 60);
 
-/// Serves the API on `listener` until `shutdown` completes, then stops gracefully: no new
+/// Serves the API over `db` ([`router`](crate::router) says which pool serves what) on
+/// `listener` until `shutdown` completes, then stops gracefully: no new
 /// connection is accepted, the requests in flight are answered, and the writes under way
 /// (even those whose client went away) run to their end before this returns. Nothing is
 /// committed half-done: every write is one transaction.
@@ -21,12 +22,13 @@ const PURGE_EVERY: Duration = Duration::from_secs(60 * 60);
 /// An I/O error of the listener.
 pub async fn serve(
     listener: TcpListener,
-    db: DatabaseConnection,
+    db: impl Into<Pools>,
     config: Config,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let (router, writes) = router::build(db.clone(), config);
-    let purge = tokio::spawn(purge_expired_keys(db));
+    let pools = db.into();
+    let purge = tokio::spawn(purge_expired_keys(pools.writer().clone()));
+    let (router, writes) = router::build(pools, config);
     let served = axum::serve(listener, router)
         .with_graceful_shutdown(shutdown)
         .await;

@@ -11,7 +11,11 @@ use crate::problem::Problem;
 /// The database, the settings, the writes under way, and the document.
 #[derive(Clone)]
 pub(crate) struct AppState {
+    /// Where writes go (and reads inside a write's transaction).
     pub(crate) db: DatabaseConnection,
+    /// Where reads go: a read-only pool of its own on a SQLite file
+    /// ([`Pools`](service::Pools)), so that reads run beside the one writer.
+    pub(crate) reader: DatabaseConnection,
     pub(crate) config: Arc<Config>,
     pub(crate) writes: TaskTracker,
     /// The OpenAPI document, as served.

@@ -36,7 +36,7 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
         Command::Host(command) => host::run(&db, command, &mut out).await,
         Command::Seed(seed) => seed::run(&db, &seed, &mut out).await,
         Command::Check => check::run(&db, &missing, &mut out).await,
-        Command::Serve(serve) => serve::run(&db, &serve).await,
+        Command::Serve(serve) => serve::run(&db, &target, &serve).await,
         Command::Completions { .. } => Ok(()),
     };
     // Closed, not dropped: SQLite folds its log back into the database file when the last

@@ -5,13 +5,14 @@ use std::time::Duration;
 
 use anyhow::{Context, anyhow};
 use api::{BearerToken, Config};
-use service::DatabaseConnection;
+use service::{DatabaseConnection, Pools};
 
 use crate::cli::Serve;
+use crate::database::Target;
 use crate::exit::{Failure, USAGE};
 use crate::signals::first_signal;
 
-pub async fn run(db: &DatabaseConnection, serve: &Serve) -> Result<(), Failure> {
+pub async fn run(db: &DatabaseConnection, target: &Target, serve: &Serve) -> Result<(), Failure> {
     let token = token(serve)?;
     if token.is_none() && !serve.bind.ip().is_loopback() {
         return Err(Failure::new(
@@ -43,13 +44,32 @@ pub async fn run(db: &DatabaseConnection, serve: &Serve) -> Result<(), Failure> 
     let _ = writeln!(stdout, "listening on http://{address}");
     let _ = stdout.flush();
     tracing::info!(%address, "serving");
-    api::serve(listener, db.clone(), config, async move {
+    let pools = pools(db, target).await;
+    let served = api::serve(listener, pools.clone(), config, async move {
         let signal = stop.await;
         tracing::info!(signal, "stopping: finishing the requests in flight");
     })
-    .await
-    .context("the server failed")?;
+    .await;
+    // The writer is closed last, by the caller: on SQLite the last connection to close folds
+    // the log back into the database file.
+    if pools.has_readers_of_its_own() {
+        let _ = pools.reader().clone().close().await;
+    }
+    served.context("the server failed")?;
     Ok(())
+}
+
+/// `db` for writes and, on a SQLite file, a read-only pool beside it for reads, so that reads
+/// run on every core beside the one writer. Without one (the file could not be opened again),
+/// reads share `db`, as every command's do.
+async fn pools(db: &DatabaseConnection, target: &Target) -> Pools {
+    match Pools::beside(db.clone(), target.options(), Pools::default_readers()).await {
+        Ok(pools) => pools,
+        Err(error) => {
+            tracing::warn!(%error, "reads share the writer's connection");
+            Pools::shared(db.clone())
+        }
+    }
 }
 
 /// The token from the environment or a file, parsed.

@@ -1,5 +1,6 @@
 use anyhow::{Context, anyhow};
-use service::{DatabaseConnection, PageSize};
+use futures_util::StreamExt;
+use service::{DatabaseConnection, Listed, PageSize};
 use uuid::Uuid;
 
 use super::{email, printed, user_ref};
@@ -49,12 +50,14 @@ pub async fn run(db: &DatabaseConnection, command: User, out: &mut Output) -> Re
     }
 }
 
-/// Prints each page as it arrives: memory holds one page, whatever the number of users.
+/// Prints every user (after `--after`) as it arrives: without `--limit` from one streamed
+/// statement, with it page by page. Memory holds one account, or one page, whatever the number
+/// of users.
 ///
 /// A user whose rows break an invariant is printed as such in its place, the listing goes on,
 /// and the command ends with the invariant exit code.
 async fn list(db: &DatabaseConnection, list: List, out: &mut Output) -> Result<(), Failure> {
-    let mut after = match list.after.as_deref().map(Uuid::parse_str).transpose() {
+    let after = match list.after.as_deref().map(Uuid::parse_str).transpose() {
         Ok(after) => after,
         Err(error) => {
             return Err(Failure::new(
@@ -63,10 +66,54 @@ async fn list(db: &DatabaseConnection, list: List, out: &mut Output) -> Result<(
             ));
         }
     };
-    let mut remaining = list.limit;
+    // This process writes nothing meanwhile: the stream may hold the pool's one SQLite
+    // connection, and other processes' writers are not blocked by a WAL reader.
+    let broken = match list.limit {
+        None => streamed(db, after, out).await?,
+        Some(limit) => paged(db, after, limit, out).await?,
+    };
+    if broken > 0 {
+        return Err(Failure::new(
+            CHECK_FAILED,
+            anyhow!("{broken} listed user(s) have no guest: run `accounts check`"),
+        ));
+    }
+    Ok(())
+}
+
+/// Every user after `after`, from one statement; returns how many were broken.
+async fn streamed(
+    db: &DatabaseConnection,
+    after: Option<Uuid>,
+    out: &mut Output,
+) -> Result<u64, Failure> {
+    let mut users = service::stream_users(db, after)
+        .await
+        .context("cannot list users")?;
+    let mut broken: u64 = 0;
+    while let Some(listed) = users.next().await {
+        match listed.context("cannot list users")? {
+            Listed::Account(account) => printed(out.account_line(&account))?,
+            Listed::Broken(one) => {
+                broken += 1;
+                printed(out.broken(&one))?;
+            }
+        }
+    }
+    Ok(broken)
+}
+
+/// At most `limit` users after `after`, a page at a time; returns how many were broken.
+async fn paged(
+    db: &DatabaseConnection,
+    mut after: Option<Uuid>,
+    limit: u64,
+    out: &mut Output,
+) -> Result<u64, Failure> {
+    let mut remaining = limit;
     let mut broken: u64 = 0;
     loop {
-        let size = remaining.map_or(PageSize::DEFAULT.get(), |n| n.min(PageSize::DEFAULT.get()));
+        let size = remaining.min(PageSize::DEFAULT.get());
         if size == 0 {
             break;
         }
@@ -95,17 +142,11 @@ async fn list(db: &DatabaseConnection, list: List, out: &mut Output) -> Result<(
             }
         }
         broken += page.broken.len() as u64;
-        remaining = remaining.map(|n| n - (page.accounts.len() + page.broken.len()) as u64);
+        remaining = remaining.saturating_sub((page.accounts.len() + page.broken.len()) as u64);
         match page.next {
             Some(next) => after = Some(next),
             None => break,
         }
     }
-    if broken > 0 {
-        return Err(Failure::new(
-            CHECK_FAILED,
-            anyhow!("{broken} listed user(s) have no guest: run `accounts check`"),
-        ));
-    }
-    Ok(())
+    Ok(broken)
 }

@@ -24,6 +24,6 @@ pub(crate) async fn show_guest(
     State(state): State<AppState>,
     UserPath(user): UserPath,
 ) -> Result<Json<GuestSerializer>, Problem> {
-    let account = service::find_user(&state.db, &user).await?;
+    let account = service::find_user(&state.reader, &user).await?;
     Ok(Json(GuestSerializer::from(&account.guest)))
 }

@@ -75,7 +75,7 @@ pub(crate) async fn show_host(
     State(state): State<AppState>,
     UserPath(user): UserPath,
 ) -> Result<Json<HostSerializer>, Problem> {
-    let account = service::find_user(&state.db, &user).await?;
+    let account = service::find_user(&state.reader, &user).await?;
     let host = account.host.ok_or(Error::NotAHost)?;
     Ok(Json(HostSerializer::from(&host)))
 }

@@ -114,7 +114,7 @@ pub(crate) async fn show_user(
     State(state): State<AppState>,
     UserPath(user): UserPath,
 ) -> Result<Response, Problem> {
-    let account = service::find_user(&state.db, &user).await?;
+    let account = service::find_user(&state.reader, &user).await?;
     Ok(axum::Json(UserSerializer::from(&account)).into_response())
 }
 
@@ -160,7 +160,7 @@ pub(crate) async fn list_users(
         Some("false") => HostFilter::NonHosts,
         Some(_) => return Err(Problem::invalid_parameter("host", "true or false")),
     };
-    let page = service::list_users_filtered(&state.db, after, size, filter).await?;
+    let page = service::list_users_filtered(&state.reader, after, size, filter).await?;
     // Broken accounts are listed too: a summary needs no guest.
     let mut users: Vec<UserSummarySerializer> = page
         .accounts
