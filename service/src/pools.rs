@@ -134,6 +134,23 @@ impl Pools {
         Ok(self.writer.close().await?)
     }
 
+    /// Calls `callback` for every statement either pool runs, as
+    /// [`DatabaseConnection::set_metric_callback`] does for one.
+    pub fn set_metric_callback<F>(&mut self, callback: F)
+    where
+        F: Fn(&sea_orm::metric::Info<'_>) + Send + Sync + 'static,
+    {
+        let callback = std::sync::Arc::new(callback);
+        let writer = std::sync::Arc::clone(&callback);
+        self.writer.set_metric_callback(move |info| writer(info));
+        // A clone of a pool shares its connections, not its callback: set on each.
+        if self.separate {
+            self.reader.set_metric_callback(move |info| callback(info));
+        } else {
+            self.reader = self.writer.clone();
+        }
+    }
+
     /// Whether reads have a pool of their own (a SQLite file).
     #[must_use]
     pub fn has_readers_of_its_own(&self) -> bool {
