@@ -41,6 +41,13 @@ struct Args {
     /// Only these phases (comma-separated), to profile or re-measure one; default: all.
     #[arg(long, value_name = "PHASE", value_delimiter = ',')]
     phases: Vec<Phase>,
+    /// How many lookups, onboardings, duplicate onboardings and deletions a phase times (at
+    /// most N/10 onboardings).
+    #[arg(long, value_name = "K", default_value_t = 1000)]
+    sample: usize,
+    /// Only this side (service, raw, single, http): to profile one, e.g. under callgrind.
+    #[arg(long, value_name = "SIDE")]
+    side: Option<String>,
     /// How long each run of a concurrent phase (mixed, http_show, http_create) lasts.
     #[arg(long, value_name = "SECONDS", default_value_t = 5)]
     seconds: u64,
@@ -57,6 +64,7 @@ fn main() -> Result<()> {
         "--n must be at least 10: every 10th user is a host"
     );
     ensure!(args.rounds >= 1, "--rounds must be at least 1");
+    ensure!(args.sample >= 1, "--sample must be at least 1");
     // One thread drives every operation in turn: a second worker thread would only add
     // cross-thread wake-ups to both sides' timings on a 2-core machine.
     let runtime = tokio::runtime::Builder::new_current_thread()
@@ -89,6 +97,7 @@ async fn run(args: &Args) -> Result<()> {
     }
     let run = Run {
         n: args.n,
+        sample: args.sample,
         duration: std::time::Duration::from_secs(args.seconds.max(1)),
         accounts,
     };
@@ -102,6 +111,9 @@ async fn run(args: &Args) -> Result<()> {
             for &side in phase.sides(round) {
                 // One connection for everything is only a design of its own on SQLite.
                 if side == phases::Side::Single && target.backend() != "sqlite" {
+                    continue;
+                }
+                if args.side.as_deref().is_some_and(|only| only != side.name()) {
                     continue;
                 }
                 let measurement = measure(&target, phase, side, round, &run, &mut settings)
@@ -126,6 +138,7 @@ async fn run(args: &Args) -> Result<()> {
 /// What every run shares.
 struct Run {
     n: usize,
+    sample: usize,
     duration: std::time::Duration,
     accounts: std::path::PathBuf,
 }
@@ -162,6 +175,7 @@ async fn measure(
             url: &fresh.url,
             counter: &counter,
             n,
+            sample: run.sample,
             duration: run.duration,
             accounts: &run.accounts,
         };

@@ -6,7 +6,7 @@ use sea_orm::DatabaseConnection;
 use service::{Account, Listed, UserRef};
 use uuid::Uuid;
 
-use super::{SAMPLE, Side, Stopwatch, Timed};
+use super::{Side, Stopwatch, Timed};
 use crate::fixture::{self, Counts};
 use crate::raw::RawDb;
 use crate::statements::StatementCounter;
@@ -57,17 +57,18 @@ pub async fn all(
     Ok(timed)
 }
 
-/// [`SAMPLE`] lookups by id, spread over all users (hosts among them).
+/// `sample` lookups by id, spread over all users (hosts among them).
 pub async fn one(
     side: Side,
     db: &DatabaseConnection,
     counter: &StatementCounter,
     n: usize,
+    sample: usize,
 ) -> Result<Timed> {
     let users = fixture::users(db, n).await?;
     let host_count = fixture::hosts(db, &users).await?;
     // A stride prime to most N scatters the lookups over the id index instead of walking it.
-    let picks: Vec<usize> = (0..SAMPLE).map(|i| (i * 7919) % n).collect();
+    let picks: Vec<usize> = (0..sample).map(|i| (i * 7919) % n).collect();
     let ids: Vec<Uuid> = picks.iter().map(|&i| users[i]).collect();
     let mut accounts = Vec::with_capacity(ids.len());
     let timed = match side {

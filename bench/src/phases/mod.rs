@@ -23,9 +23,6 @@ use crate::statements::StatementCounter;
 
 pub use http::unavailable as http_unavailable;
 
-/// How many lookups, deletions and duplicate onboardings a phase times.
-pub const SAMPLE: usize = 1000;
-
 /// One operation the benchmark times.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 #[value(rename_all = "snake_case")]
@@ -139,6 +136,8 @@ pub struct Env<'a> {
     pub url: &'a str,
     pub counter: &'a StatementCounter,
     pub n: usize,
+    /// How many lookups, onboardings, duplicate onboardings and deletions a phase times.
+    pub sample: usize,
     /// How long a concurrent phase runs.
     pub duration: Duration,
     /// The `accounts` binary the HTTP phases serve with.
@@ -189,11 +188,11 @@ pub async fn run(phase: Phase, side: Side, env: &Env<'_>) -> Result<Timed> {
     }
     match phase {
         Phase::Create => create::run(side, db, counter, n).await,
-        Phase::Onboard => onboard::run(side, db, counter, n).await,
+        Phase::Onboard => onboard::run(side, db, counter, n, env.sample).await,
         Phase::LoadAll => load::all(side, db, counter, n).await,
-        Phase::LoadOne => load::one(side, db, counter, n).await,
-        Phase::DuplicateHost => duplicate::run(side, db, counter, n).await,
-        Phase::Delete => delete::run(side, db, counter, n).await,
+        Phase::LoadOne => load::one(side, db, counter, n, env.sample).await,
+        Phase::DuplicateHost => duplicate::run(side, db, counter, n, env.sample).await,
+        Phase::Delete => delete::run(side, db, counter, n, env.sample).await,
         Phase::BulkCreate => bulk::run(side, db, counter, n).await,
         Phase::Mixed => mixed::run(side, env).await,
         Phase::HttpShow => http::run(http::Operation::Show, side, env).await,
