@@ -27,7 +27,7 @@ use crate::users::user_id;
 /// # Errors
 ///
 /// [`Error::UserNotFound`], [`Error::AlreadyHost`], or a database error.
-#[tracing::instrument(skip_all, fields(user = %user_ref), err(level = "debug"))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %user_ref), err(level = "debug"))]
 pub async fn onboard_host<C>(db: &C, user_ref: &UserRef) -> Result<host::Model>
 where
     C: ConnectionTrait + Retryable,
@@ -72,7 +72,7 @@ static INSERT_HOST: Sql = Sql::new(|backend| {
 /// # Errors
 ///
 /// [`Error::UserNotFound`], [`Error::NotAHost`], or a database error.
-#[tracing::instrument(skip_all, fields(user = %user_ref), err(level = "debug"))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %user_ref), err(level = "debug"))]
 pub async fn offboard_host<C: Retryable>(db: &C, user_ref: &UserRef) -> Result<()> {
     transaction::run(db, async |txn| {
         let user_id = user_id(txn, user_ref).await?;

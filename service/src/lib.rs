@@ -29,6 +29,9 @@
 //! # }
 //! ```
 
+//! Each operation opens a `tracing` span at debug level: a server logging at info level pays
+//! nothing for them (a span at info level is recorded, its fields formatted, on every call).
+
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
