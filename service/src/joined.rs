@@ -3,9 +3,9 @@
 //!
 //! `find_also_related` decodes each column by an alias name it formats for every column of
 //! every row (`A_id`, `B_user_id`, …): allocations and string compares that cost more client
-//! CPU per row than sqlx's own decoding (BENCHMARKS.md, "Point reads"). These statements
-//! select the same columns without aliases, and each is read by its position in the select
-//! list, as sqlx reads a tuple.
+//! CPU per row than sqlx's own decoding (BENCHMARKS.md, "What was changed to get there",
+//! item 6). These statements select the same columns without aliases, and each is read by its
+//! position in the select list, as sqlx reads a tuple.
 
 use entity::{guest, host, user};
 use sea_orm::prelude::{DateTimeUtc, Uuid};
