@@ -128,7 +128,8 @@ pub enum User {
 
 #[derive(Debug, Args)]
 pub struct List {
-    /// Stop after this many users.
+    /// Stop after this many users (read page by page; without it, every user is read from one
+    /// streamed statement).
     #[arg(long)]
     pub limit: Option<u64>,
     /// Start after this user id.

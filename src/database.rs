@@ -52,6 +52,11 @@ impl Target {
         redact(&self.url).into_owned()
     }
 
+    /// The options [`Target::connect`] connects with, for more pools to the same database.
+    pub fn options(&self) -> service::ConnectOptions {
+        service::connect_options_with(&self.url, self.timeouts)
+    }
+
     /// Connects, whatever state the schema is in (for `migrate`).
     pub async fn connect(&self) -> Result<DatabaseConnection, Failure> {
         if self.url.starts_with("sqlite:")

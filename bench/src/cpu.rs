@@ -10,8 +10,17 @@ use std::fs;
 /// A thread that ends between two readings takes its time with it; the threads that matter
 /// here (the runtime's and one worker per pooled SQLite connection) live as long as a phase.
 pub fn process_ns() -> Option<u64> {
+    threads_ns("/proc/self/task")
+}
+
+/// [`process_ns`] of another process (`accounts serve`).
+pub fn process_ns_of(pid: u32) -> Option<u64> {
+    threads_ns(&format!("/proc/{pid}/task"))
+}
+
+fn threads_ns(tasks: &str) -> Option<u64> {
     let mut total = 0;
-    for task in fs::read_dir("/proc/self/task").ok()? {
+    for task in fs::read_dir(tasks).ok()? {
         let mut path = task.ok()?.path();
         path.push("schedstat");
         // A thread may end between listing and reading: it no longer counts.

@@ -83,12 +83,27 @@ impl Counts {
 
     /// Fails unless the database holds exactly `self`.
     pub async fn expect(self, db: &DatabaseConnection) -> Result<()> {
-        let found = Self {
+        let found = Self::of(db).await?;
+        ensure!(found == self, "expected {self:?}, found {found:?}");
+        Ok(())
+    }
+
+    /// Fails unless the database holds `self` or more users, each with its guest, and
+    /// `self.hosts` hosts.
+    pub async fn at_least(self, db: &DatabaseConnection) -> Result<()> {
+        let found = Self::of(db).await?;
+        ensure!(
+            found.users >= self.users && found.guests == found.users && found.hosts == self.hosts,
+            "expected at least {self:?}, found {found:?}"
+        );
+        Ok(())
+    }
+
+    async fn of(db: &DatabaseConnection) -> Result<Self> {
+        Ok(Self {
             users: user::Entity::find().count(db).await?,
             guests: guest::Entity::find().count(db).await?,
             hosts: host::Entity::find().count(db).await?,
-        };
-        ensure!(found == self, "expected {self:?}, found {found:?}");
-        Ok(())
+        })
     }
 }

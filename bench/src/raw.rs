@@ -65,6 +65,7 @@ type AccountRow = (
 );
 
 /// The pool of one of the backends the raw side speaks.
+#[derive(Clone)]
 enum Pool {
     Sqlite(SqlitePool),
     Postgres(PgPool),
@@ -125,7 +126,10 @@ impl From<sqlx::Error> for RawError {
 
 /// The service's operations as raw SQL, counting the statements they send.
 pub struct RawDb {
+    /// Where writes go.
     pool: Pool,
+    /// Where reads go: `pool` itself, or a pool of readers beside it (`service::Pools`).
+    reader: Pool,
     /// Like SeaORM's metric callback: every statement but `BEGIN`, `COMMIT` and `ROLLBACK`.
     statements: u64,
 }
@@ -133,13 +137,14 @@ pub struct RawDb {
 impl RawDb {
     /// The raw side of `db`: its very pool, so both sides share every connection setting.
     pub fn new(db: &DatabaseConnection) -> anyhow::Result<Self> {
-        let pool = match db.get_database_backend() {
-            DatabaseBackend::Sqlite => Pool::Sqlite(db.get_sqlite_connection_pool().clone()),
-            DatabaseBackend::Postgres => Pool::Postgres(db.get_postgres_connection_pool().clone()),
-            other => anyhow::bail!("the raw side does not speak {other:?}"),
-        };
+        Self::split(db, db)
+    }
+
+    /// The raw side of `writer` for writes and `reader` for reads: their very pools.
+    pub fn split(writer: &DatabaseConnection, reader: &DatabaseConnection) -> anyhow::Result<Self> {
         Ok(Self {
-            pool,
+            pool: pool_of(writer)?,
+            reader: pool_of(reader)?,
             statements: 0,
         })
     }
@@ -206,7 +211,7 @@ impl RawDb {
     /// `service::find_user` by id: one `SELECT` with two `LEFT JOIN`s.
     pub async fn find_user(&mut self, id: Uuid) -> Result<Account, RawError> {
         self.statements += 1;
-        let row = on_pool!(&self.pool, pool => {
+        let row = on_pool!(&self.reader, pool => {
             sqlx::query_as::<_, AccountRow>(SELECT_ONE)
                 .bind(id)
                 .fetch_optional(pool)
@@ -218,7 +223,7 @@ impl RawDb {
     /// Every user with its guest and host, in id order: one `SELECT`.
     pub async fn load_all(&mut self) -> Result<Vec<Account>, RawError> {
         self.statements += 1;
-        let rows = on_pool!(&self.pool, pool => {
+        let rows = on_pool!(&self.reader, pool => {
             sqlx::query_as::<_, AccountRow>(SELECT_ALL).fetch_all(pool).await?
         });
         rows.into_iter().map(account).collect()
@@ -242,6 +247,14 @@ impl RawDb {
             Ok(())
         })
     }
+}
+
+fn pool_of(db: &DatabaseConnection) -> anyhow::Result<Pool> {
+    Ok(match db.get_database_backend() {
+        DatabaseBackend::Sqlite => Pool::Sqlite(db.get_sqlite_connection_pool().clone()),
+        DatabaseBackend::Postgres => Pool::Postgres(db.get_postgres_connection_pool().clone()),
+        other => anyhow::bail!("the raw side does not speak {other:?}"),
+    })
 }
 
 fn user_model((id, email, created_at, updated_at): UserRow) -> user::Model {

@@ -7,6 +7,7 @@ use anyhow::{Context, Result};
 use serde::Serialize;
 
 use crate::cpu;
+use crate::latency::Latencies;
 use crate::phases::{Phase, Side, Timed};
 
 /// One timed run of one phase on one side.
@@ -26,6 +27,9 @@ pub struct Measurement {
     pub cpu_us_per_op: Option<f64>,
     /// The machine's 1-minute load average when the run ended: how busy it was.
     pub load_average: Option<f64>,
+    /// The concurrent phases: p50 and p99 per operation.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub latency: Option<Latencies>,
 }
 
 impl Measurement {
@@ -49,6 +53,7 @@ impl Measurement {
             statements: timed.statements,
             cpu_us_per_op: timed.cpu_seconds.map(|cpu| cpu * 1e6 / timed.ops as f64),
             load_average: cpu::load_average(),
+            latency: timed.latency,
         }
     }
 }
@@ -61,7 +66,10 @@ pub struct Ratio {
     /// `service_ops_per_sec / baseline_ops_per_sec`.
     pub ratio: f64,
     pub service_ops_per_sec: f64,
-    /// `"raw"`, or for `bulk_create` the service's one-at-a-time `"create"`.
+    /// What is measured: `"service"`, or `"http"` for the HTTP phases.
+    pub side: &'static str,
+    /// `"raw"`; for `bulk_create` the service's one-at-a-time `"create"`; for `mixed` also
+    /// `"single"` (one SQLite connection for everything); for the HTTP phases `"direct"`.
     pub baseline: &'static str,
     pub baseline_ops_per_sec: f64,
     /// Statements per operation, service and baseline.
@@ -99,32 +107,69 @@ pub fn progress(m: &Measurement) {
     );
 }
 
+/// What a phase's ratio compares: the measured side of the phase with a baseline.
+struct Comparison {
+    phase: Phase,
+    side: Side,
+    baseline_phase: Phase,
+    baseline_side: Side,
+    baseline: &'static str,
+    target: f64,
+}
+
+/// The comparisons of `phase`: its targets (BENCHMARKS.md, "Targets").
+fn comparisons(phase: Phase) -> Vec<Comparison> {
+    let against = |side, baseline_phase, baseline_side, baseline, target| Comparison {
+        phase,
+        side,
+        baseline_phase,
+        baseline_side,
+        baseline,
+        target,
+    };
+    match phase {
+        Phase::BulkCreate => vec![against(
+            Side::Service,
+            Phase::Create,
+            Side::Service,
+            "create",
+            20.0,
+        )],
+        Phase::Mixed => vec![
+            against(Side::Service, phase, Side::Raw, "raw", 0.9),
+            // Measured on SQLite only: the pools against one connection for everything.
+            against(Side::Service, phase, Side::Single, "single", 1.5),
+        ],
+        Phase::HttpShow | Phase::HttpCreate => {
+            vec![against(Side::Http, phase, Side::Service, "direct", 0.5)]
+        }
+        _ => vec![against(Side::Service, phase, Side::Raw, "raw", 0.9)],
+    }
+}
+
 /// The per-phase ratios of `measurements`.
 pub fn ratios(backend: &'static str, measurements: &[Measurement]) -> Vec<Ratio> {
     Phase::ALL
         .into_iter()
-        .filter_map(|phase| {
-            let (baseline_phase, baseline_side, baseline, target) = match phase {
-                Phase::BulkCreate => (Phase::Create, Side::Service, "create", 10.0),
-                Phase::LoadAll => (phase, Side::Raw, "raw", 0.5),
-                _ => (phase, Side::Raw, "raw", 0.8),
-            };
-            let service = Medians::of(measurements, phase, Side::Service)?;
-            let base = Medians::of(measurements, baseline_phase, baseline_side)?;
+        .flat_map(comparisons)
+        .filter_map(|c| {
+            let service = Medians::of(measurements, c.phase, c.side)?;
+            let base = Medians::of(measurements, c.baseline_phase, c.baseline_side)?;
             let ratio = service.ops_per_sec / base.ops_per_sec;
             Some(Ratio {
                 backend,
-                phase: phase.name(),
+                phase: c.phase.name(),
                 ratio,
                 service_ops_per_sec: service.ops_per_sec,
-                baseline,
+                side: c.side.name(),
+                baseline: c.baseline,
                 baseline_ops_per_sec: base.ops_per_sec,
                 service_statements_per_op: service.statements_per_op,
                 baseline_statements_per_op: base.statements_per_op,
                 service_cpu_us_per_op: service.cpu_us_per_op,
                 baseline_cpu_us_per_op: base.cpu_us_per_op,
-                target,
-                met: ratio >= target,
+                target: c.target,
+                met: ratio >= c.target,
             })
         })
         .collect()
@@ -142,6 +187,9 @@ impl Medians {
             .iter()
             .filter(|m| m.phase == phase.name() && m.side == side)
             .collect();
+        if runs.is_empty() {
+            return None;
+        }
         Some(Self {
             ops_per_sec: median(runs.iter().map(|m| m.ops_per_sec).collect())?,
             statements_per_op: median(
@@ -176,9 +224,10 @@ pub fn table(ratios: &[Ratio], measurements: &[Measurement]) -> String {
     );
     let _ = writeln!(
         out,
-        "{:<15} {:>14} {:>9} {:>14} {:>7} {:>7} {:>5} {:>9} {:>10} {:>10} {:>10}",
+        "{:<15} {:>7} {:>14} {:>9} {:>14} {:>7} {:>7} {:>5} {:>9} {:>10} {:>10} {:>10}",
         "phase",
-        "service ops/s",
+        "side",
+        "ops/s",
         "baseline",
         "baseline ops/s",
         "ratio",
@@ -192,8 +241,9 @@ pub fn table(ratios: &[Ratio], measurements: &[Measurement]) -> String {
     for r in ratios {
         let _ = writeln!(
             out,
-            "{:<15} {:>14.0} {:>9} {:>14.0} {:>7.2} {:>7.2} {:>5} {:>9.2} {:>10.2} {:>10} {:>10}",
+            "{:<15} {:>7} {:>14.0} {:>9} {:>14.0} {:>7.2} {:>7.2} {:>5} {:>9.2} {:>10.2} {:>10} {:>10}",
             r.phase,
+            r.side,
             r.service_ops_per_sec,
             r.baseline,
             r.baseline_ops_per_sec,
@@ -206,7 +256,47 @@ pub fn table(ratios: &[Ratio], measurements: &[Measurement]) -> String {
             optional(r.baseline_cpu_us_per_op),
         );
     }
+    latency_table(&mut out, measurements);
     out
+}
+
+/// p50 and p99 per operation of the concurrent phases, medians over rounds.
+fn latency_table(out: &mut String, measurements: &[Measurement]) {
+    let mut header = false;
+    for phase in Phase::ALL {
+        for side in [Side::Service, Side::Raw, Side::Single, Side::Http] {
+            let runs: Vec<&Latencies> = measurements
+                .iter()
+                .filter(|m| m.phase == phase.name() && m.side == side)
+                .filter_map(|m| m.latency.as_ref())
+                .collect();
+            if runs.is_empty() {
+                continue;
+            }
+            if !header {
+                let _ = writeln!(
+                    out,
+                    "\n{:<12} {:<8} {:>10} {:>10} {:>12} {:>12}",
+                    "phase", "side", "find p50", "find p99", "create p50", "create p99"
+                );
+                header = true;
+            }
+            let at = |pick: fn(&Latencies) -> Option<f64>| {
+                median(runs.iter().filter_map(|l| pick(l)).collect())
+                    .map_or_else(|| "-".to_owned(), |us| format!("{:.2}", us / 1e3))
+            };
+            let _ = writeln!(
+                out,
+                "{:<12} {:<8} {:>10} {:>10} {:>12} {:>12}  (ms)",
+                phase.name(),
+                side.name(),
+                at(|l| l.find_user.map(|p| p.p50_us)),
+                at(|l| l.find_user.map(|p| p.p99_us)),
+                at(|l| l.create_user.map(|p| p.p50_us)),
+                at(|l| l.create_user.map(|p| p.p99_us)),
+            );
+        }
+    }
 }
 
 fn optional(value: Option<f64>) -> String {

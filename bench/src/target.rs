@@ -30,6 +30,8 @@ pub enum Target {
 pub struct Fresh {
     /// The connection both sides use: the service directly, the raw side through its pool.
     pub db: DatabaseConnection,
+    /// Its URL, for more pools and for `accounts serve`.
+    pub url: String,
     /// The SQLite file, or the database name on the server.
     name: String,
 }
@@ -131,7 +133,7 @@ impl Target {
         }
         .await;
         match fresh {
-            Ok(db) => Ok(Fresh { db, name }),
+            Ok(db) => Ok(Fresh { db, url, name }),
             Err(err) => {
                 self.remove(&name).await?;
                 Err(err)

@@ -126,6 +126,13 @@ pub fn connect_options_with(url: &str, timeouts: Timeouts) -> ConnectOptions {
                 })
             })
         });
+    if url.starts_with("sqlite:") {
+        // sqlx pings a pooled connection each time it hands one out (`test_before_acquire`).
+        // For SQLite that is a round trip to the connection's worker thread, two thread
+        // wake-ups per operation, and it can find nothing wrong: no peer can hang up on a file.
+        // A server's pool keeps it, as there it finds connections the server has closed.
+        options.test_before_acquire(false);
+    }
     options
 }
 

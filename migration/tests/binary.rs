@@ -5,6 +5,13 @@
 use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
+use migration::MigratorTrait;
+
+/// How many migrations there are: each test applies them all.
+fn migrations() -> usize {
+    migration::Migrator::migrations().len()
+}
+
 const SECRET: &str = "s3cr3t-Pw";
 
 fn migration(dir: &Path, url: &str, args: &[&str]) -> Command {
@@ -130,10 +137,4 @@ fn a_password_in_an_argument_it_cannot_place_is_not_echoed() {
         !stderr.contains(SECRET) && stderr.contains(":***@"),
         "{stderr}"
     );
-}
-
-/// How many migrations the schema has.
-fn migrations() -> usize {
-    use migration::MigratorTrait;
-    migration::Migrator::migrations().len()
 }

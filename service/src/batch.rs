@@ -33,7 +33,7 @@ pub struct NewAccount {
 /// [`Error::BatchTooLarge`] above [`MAX_BATCH_SIZE`] addresses, [`Error::EmailTaken`] if an
 /// address appears twice in `emails` or is stored already (then nothing is written), or a
 /// database error.
-#[tracing::instrument(skip_all, fields(count = emails.len()), err(level = "debug"))]
+#[tracing::instrument(level = "debug", skip_all, fields(count = emails.len()), err(level = "debug"))]
 pub async fn create_users<C: Retryable>(db: &C, emails: &[Email]) -> Result<Vec<Account>> {
     create(db, emails.iter().map(|email| (email, false))).await
 }
@@ -54,7 +54,7 @@ pub async fn create_users<C: Retryable>(db: &C, emails: &[Email]) -> Result<Vec<
 /// [`Error::BatchTooLarge`] above [`MAX_BATCH_SIZE`] accounts, [`Error::EmailTaken`] if an
 /// address appears twice in `batch` or is stored already, or a database error; on any error
 /// nothing of the batch is written.
-#[tracing::instrument(skip_all, fields(count = batch.len()), err(level = "debug"))]
+#[tracing::instrument(level = "debug", skip_all, fields(count = batch.len()), err(level = "debug"))]
 pub async fn create_accounts<C: Retryable>(db: &C, batch: &[NewAccount]) -> Result<Vec<Account>> {
     create(db, batch.iter().map(|new| (&new.email, new.host))).await
 }

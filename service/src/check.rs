@@ -99,7 +99,7 @@ impl InvariantReport {
 ///
 /// A database error. The window function that counts the offenders needs SQLite 3.25,
 /// PostgreSQL 8.4, MySQL 8.0 or MariaDB 10.2 or newer.
-#[tracing::instrument(skip_all, err(level = "debug"))]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn check_invariants<C: ConnectionTrait>(db: &C) -> Result<InvariantReport> {
     Ok(InvariantReport {
         users: user::Entity::find().count(db).await?,

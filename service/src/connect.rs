@@ -19,7 +19,7 @@ use crate::error::Result;
 /// cannot be reached within [`CONNECT_TIMEOUT`]; its message says why (nothing listens there,
 /// the database does not exist, authentication failed, no SQLite file) and what to do.
 // Never the URL: it may hold a password.
-#[tracing::instrument(skip_all, err(level = "debug"))]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn connect(url: &str) -> Result<DatabaseConnection> {
     connect_with(connect_options(url)).await
 }
@@ -29,7 +29,7 @@ pub async fn connect(url: &str) -> Result<DatabaseConnection> {
 /// # Errors
 ///
 /// As [`connect`].
-#[tracing::instrument(skip_all, err(level = "debug"))]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn connect_with(options: ConnectOptions) -> Result<DatabaseConnection> {
     Ok(migration::connect(options).await?)
 }

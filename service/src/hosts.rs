@@ -1,12 +1,14 @@
 //! Host onboarding: a user becomes a host only by asking, and at most once.
 
 use entity::{clock, host, user};
-use sea_orm::prelude::Uuid;
+use sea_orm::prelude::{DateTimeUtc, Uuid};
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, PaginatorTrait, QueryFilter,
+    ColumnTrait, ConnectionTrait, EntityTrait, IntoActiveModel, Iterable, ModelTrait,
+    PaginatorTrait, QueryFilter, QueryTrait,
 };
 
 use crate::error::{Error, Result};
+use crate::sql::Sql;
 use crate::transaction::{self, Retryable};
 use crate::user_ref::UserRef;
 use crate::users::user_id;
@@ -25,7 +27,7 @@ use crate::users::user_id;
 /// # Errors
 ///
 /// [`Error::UserNotFound`], [`Error::AlreadyHost`], or a database error.
-#[tracing::instrument(skip_all, fields(user = %user_ref), err(level = "debug"))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %user_ref), err(level = "debug"))]
 pub async fn onboard_host<C>(db: &C, user_ref: &UserRef) -> Result<host::Model>
 where
     C: ConnectionTrait + Retryable,
@@ -48,11 +50,21 @@ where
 /// already offboarded and report a committed onboarding as failed.
 async fn insert_host<C: ConnectionTrait>(db: &C, user_id: Uuid) -> Result<host::Model> {
     let host = host::Model::new_for(user_id, clock::now());
-    host::Entity::insert(host.clone().into_active_model())
-        .exec_without_returning(db)
+    // The values in the order of the columns `INSERT_HOST` was built with.
+    let values = host::Column::iter().map(|column| host.get(column));
+    db.execute_raw(INSERT_HOST.statement(db.get_database_backend(), values))
         .await?;
     Ok(host)
 }
+
+/// `INSERT INTO hosts` every column, in `host::Column` order: what
+/// `host::Entity::insert(model).exec_without_returning` sends, built once.
+static INSERT_HOST: Sql = Sql::new(|backend| {
+    let template = host::Model::new_for(Uuid::nil(), DateTimeUtc::default());
+    host::Entity::insert(template.into_active_model())
+        .build(backend)
+        .sql
+});
 
 /// Removes the host of the user named by `user_ref`, in one transaction. The user and its guest
 /// stay.
@@ -60,7 +72,7 @@ async fn insert_host<C: ConnectionTrait>(db: &C, user_id: Uuid) -> Result<host::
 /// # Errors
 ///
 /// [`Error::UserNotFound`], [`Error::NotAHost`], or a database error.
-#[tracing::instrument(skip_all, fields(user = %user_ref), err(level = "debug"))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %user_ref), err(level = "debug"))]
 pub async fn offboard_host<C: Retryable>(db: &C, user_ref: &UserRef) -> Result<()> {
     transaction::run(db, async |txn| {
         let user_id = user_id(txn, user_ref).await?;
@@ -80,4 +92,25 @@ pub async fn offboard_host<C: Retryable>(db: &C, user_ref: &UserRef) -> Result<(
         Ok(())
     })
     .await
+}
+
+#[cfg(test)]
+mod tests {
+    use sea_orm::DbBackend;
+
+    use super::*;
+
+    #[test]
+    fn the_host_insert_has_a_placeholder_for_every_column() {
+        let template = host::Model::new_for(Uuid::nil(), DateTimeUtc::default());
+        let built = host::Entity::insert(template.into_active_model()).build(DbBackend::Postgres);
+        let columns = host::Column::iter().count();
+        assert_eq!(built.values.map(|values| values.0.len()), Some(columns));
+        let statement = INSERT_HOST.statement(DbBackend::Postgres, []);
+        assert!(
+            statement.sql.contains(&format!("${columns})")),
+            "{}",
+            statement.sql
+        );
+    }
 }

@@ -129,7 +129,7 @@ pub struct Once {
 /// [`IDEMPOTENCY_KEY_LIFETIME`] ago, with another `fingerprint`; what `operation` fails with;
 /// [`Error::Busy`] if a request with the same key was still running after the retries; a
 /// database error.
-#[tracing::instrument(skip_all, fields(key = key.map(tracing::field::display)), err(level = "debug"))]
+#[tracing::instrument(level = "debug", skip_all, fields(key = key.map(tracing::field::display)), err(level = "debug"))]
 pub async fn once<C, T>(
     db: &C,
     key: Option<&IdempotencyKey>,
@@ -225,7 +225,7 @@ where
 /// # Errors
 ///
 /// A database error.
-#[tracing::instrument(skip_all, err(level = "debug"))]
+#[tracing::instrument(level = "debug", skip_all, err(level = "debug"))]
 pub async fn forget_expired_idempotency_keys<C: Retryable>(db: &C) -> Result<u64> {
     let now = clock::now();
     transaction::run(db, async |txn| {

@@ -29,6 +29,9 @@
 //! # }
 //! ```
 
+//! Each operation opens a `tracing` span at debug level: a server logging at info level pays
+//! nothing for them (a span at info level is recorded, its fields formatted, on every call).
+
 #![warn(missing_docs)]
 #![cfg_attr(docsrs, feature(doc_cfg))]
 
@@ -40,7 +43,11 @@ mod email;
 mod error;
 mod hosts;
 mod idempotency;
+mod joined;
+mod listing;
+mod pools;
 mod replicas;
+mod sql;
 mod transaction;
 mod user_ref;
 mod users;
@@ -64,6 +71,8 @@ pub use idempotency::{
     Fingerprint, IDEMPOTENCY_KEY_LIFETIME, IdempotencyKey, IdempotencyKeyError,
     MAX_IDEMPOTENCY_KEY_LEN, Once, Recorded, forget_expired_idempotency_keys, once,
 };
+pub use listing::{AccountStream, Listed, stream_users};
+pub use pools::Pools;
 pub use replicas::{
     Cluster, Reader, ReplicaError, ReplicaSettings, ServedBy, Session, Stats, WalPosition,
     WalPositionError, replica_options,
@@ -77,5 +86,6 @@ pub use users::{
 /// The connection types every operation accepts, and the traits to begin and use a transaction
 /// of your own: a caller needs no dependency on SeaORM for them.
 pub use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, TransactionSession, TransactionTrait,
+    ConnectOptions, ConnectionTrait, DatabaseConnection, DatabaseTransaction, StreamTrait,
+    TransactionSession, TransactionTrait,
 };

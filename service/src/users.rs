@@ -10,6 +10,7 @@ use sea_orm::{
 use crate::account::{Account, BrokenAccount, HostFilter, Page, PageSize};
 use crate::email::Email;
 use crate::error::{Error, Result};
+use crate::joined;
 use crate::transaction::{self, Retryable};
 use crate::user_ref::UserRef;
 
@@ -28,7 +29,7 @@ fn accounts() -> SelectThree<user::Entity, guest::Entity, host::Entity, Topology
 /// # Errors
 ///
 /// [`Error::EmailTaken`] if a user has that address already, or a database error.
-#[tracing::instrument(skip_all, fields(email = %email), err(level = "debug"))]
+#[tracing::instrument(level = "debug", skip_all, fields(email = %email), err(level = "debug"))]
 pub async fn create_user<C: Retryable>(db: &C, email: Email) -> Result<Account> {
     let user = transaction::run(db, async |txn| {
         let user = user::ActiveModel {
@@ -52,18 +53,21 @@ pub async fn create_user<C: Retryable>(db: &C, email: Email) -> Result<Account> 
 ///
 /// [`Error::UserNotFound`], [`Error::Broken`] with what there is of the user if it has no
 /// guest, or a database error.
-#[tracing::instrument(skip_all, fields(user = %user_ref), err(level = "debug"))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %user_ref), err(level = "debug"))]
 pub async fn find_user<C: ConnectionTrait>(db: &C, user_ref: &UserRef) -> Result<Account> {
-    let query = match user_ref {
-        UserRef::Id(id) => accounts().filter(user::Column::Id.eq(*id)),
-        UserRef::Email(email) => accounts().filter(user::Column::Email.eq(email.as_str())),
-    };
+    let backend = db.get_database_backend();
     // Not `.one()`: it binds a `LIMIT` parameter, and SQLite then prepares the cached statement
     // again on every run. The key is unique and each join is to a unique `user_id`, so there
     // is one row at most anyway.
-    let row = query.all(db).await?.into_iter().next();
-    Account::from_row(row.ok_or(Error::UserNotFound)?)
-        .map_err(|broken| Error::Broken(Box::new(broken)))
+    let statement = match user_ref {
+        UserRef::Id(id) => joined::BY_ID.statement(backend, [(*id).into()]),
+        UserRef::Email(email) => joined::BY_EMAIL.statement(backend, [email.as_str().into()]),
+    };
+    let row = db
+        .query_one_raw(statement)
+        .await?
+        .ok_or(Error::UserNotFound)?;
+    Account::from_row(joined::decode(&row)?).map_err(|broken| Error::Broken(Box::new(broken)))
 }
 
 /// The page of at most `size` accounts whose user ids come after `after` (from the first user
@@ -90,7 +94,7 @@ pub async fn list_users<C: ConnectionTrait>(
 /// # Errors
 ///
 /// As [`list_users`].
-#[tracing::instrument(skip(db), err(level = "debug"))]
+#[tracing::instrument(level = "debug", skip(db), err(level = "debug"))]
 pub async fn list_users_filtered<C: ConnectionTrait>(
     db: &C,
     after: Option<Uuid>,
@@ -140,7 +144,7 @@ pub async fn list_users_filtered<C: ConnectionTrait>(
 /// [`Error::UserNotFound`], [`Error::EmailTaken`] if another user has `new_email`,
 /// [`Error::Broken`] if the user has no guest (a broken account is not changed: nothing is
 /// written), or a database error.
-#[tracing::instrument(skip_all, fields(user = %user_ref, new_email = %new_email), err(level = "debug"))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %user_ref, new_email = %new_email), err(level = "debug"))]
 pub async fn change_email<C: Retryable>(
     db: &C,
     user_ref: &UserRef,
@@ -167,7 +171,7 @@ pub async fn change_email<C: Retryable>(
 ///
 /// [`Error::UserNotFound`], [`Error::UserInUse`] if a host was onboarded for the user while it
 /// was being deleted, or a database error.
-#[tracing::instrument(skip_all, fields(user = %user_ref), err(level = "debug"))]
+#[tracing::instrument(level = "debug", skip_all, fields(user = %user_ref), err(level = "debug"))]
 pub async fn delete_user<C: Retryable>(db: &C, user_ref: &UserRef) -> Result<user::Model> {
     transaction::run(db, async |txn| {
         let user_id = user_id(txn, user_ref).await?;

@@ -11,7 +11,7 @@ mod user;
 use std::sync::Arc;
 
 use anyhow::Context;
-use service::{Email, UserRef};
+use service::{Email, Pools, UserRef};
 
 use crate::cli::{Cli, Command};
 use crate::database::Target;
@@ -38,12 +38,21 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     };
     // Reads go to a replica when one will do; writes, and every other command, to `db`.
     let cluster = match target.cluster(&db, &cli.replicas).await {
-        Ok(cluster) => Arc::new(cluster),
+        Ok(cluster) => cluster,
         Err(failure) => {
             let _ = db.close().await;
             return Err(failure);
         }
     };
+    // A server reads a SQLite file on a read-only pool beside the one writer.
+    let readers = match &cli.command {
+        Command::Serve(_) => Some(serve::pools(&db, &target).await),
+        _ => None,
+    };
+    let cluster = Arc::new(match &readers {
+        Some(pools) => cluster.reading_from(pools),
+        None => cluster,
+    });
     let result = match cli.command {
         Command::Migrate(command) => migrate::run(&db, &target, command, &mut out).await,
         Command::User(command) => user::run(&cluster, command, &mut out).await,
@@ -61,6 +70,9 @@ pub async fn run(cli: Cli) -> Result<(), Failure> {
     // What closing fails with changes nothing of what the command did.
     // A server's connections still open after its grace period may hold the cluster: their
     // pools close when the process ends.
+    if let Some(pools) = readers.filter(Pools::has_readers_of_its_own) {
+        let _ = pools.reader().clone().close().await;
+    }
     if let Ok(cluster) = Arc::try_unwrap(cluster) {
         cluster.close().await;
     }

@@ -7,9 +7,10 @@ use anyhow::{Context, anyhow};
 use api::{BearerToken, Config};
 use std::sync::Arc;
 
-use service::Cluster;
+use service::{Cluster, DatabaseConnection, Pools};
 
 use crate::cli::Serve;
+use crate::database::Target;
 use crate::exit::{Failure, USAGE};
 use crate::signals::first_signal;
 
@@ -57,6 +58,19 @@ pub async fn run(cluster: Arc<Cluster>, serve: &Serve, config: Config) -> Result
     .await
     .context("the server failed")?;
     Ok(())
+}
+
+/// `db` for writes and, on a SQLite file, a read-only pool beside it for reads, so that reads
+/// run on every core beside the one writer. Without one (the file could not be opened again),
+/// reads share `db`, as every command's do.
+pub async fn pools(db: &DatabaseConnection, target: &Target) -> Pools {
+    match Pools::beside(db.clone(), target.options(), Pools::default_readers()).await {
+        Ok(pools) => pools,
+        Err(error) => {
+            tracing::warn!(%error, "reads share the writer's connection");
+            Pools::shared(db.clone())
+        }
+    }
 }
 
 /// The token from the environment or a file, parsed.

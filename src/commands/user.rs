@@ -1,5 +1,6 @@
 use anyhow::{Context, anyhow};
-use service::{Account, Cluster, PageSize, Session, UserRef};
+use futures_util::StreamExt;
+use service::{Account, Cluster, DatabaseConnection, Listed, PageSize, Session, UserRef};
 use uuid::Uuid;
 
 use super::{email, printed, user_ref};
@@ -59,12 +60,14 @@ async fn find(cluster: &Cluster, target: &UserRef) -> service::Result<Account> {
         .await
 }
 
-/// Prints each page as it arrives: memory holds one page, whatever the number of users.
+/// Prints every user (after `--after`) as it arrives: without `--limit` and without replicas
+/// from one streamed statement, otherwise page by page, each page read where it may be (a
+/// replica). Memory holds one account, or one page, whatever the number of users.
 ///
 /// A user whose rows break an invariant is printed as such in its place, the listing goes on,
 /// and the command ends with the invariant exit code.
 async fn list(cluster: &Cluster, list: List, out: &mut Output) -> Result<(), Failure> {
-    let mut after = match list.after.as_deref().map(Uuid::parse_str).transpose() {
+    let after = match list.after.as_deref().map(Uuid::parse_str).transpose() {
         Ok(after) => after,
         Err(error) => {
             return Err(Failure::new(
@@ -73,7 +76,32 @@ async fn list(cluster: &Cluster, list: List, out: &mut Output) -> Result<(), Fai
             ));
         }
     };
-    let mut remaining = list.limit;
+    // A stream holds one connection for its length, which a replica's read timeout would cut:
+    // with replicas, pages.
+    let broken = match list.limit {
+        None if cluster.replica_names().next().is_none() => {
+            streamed(cluster.primary(), after, out).await?
+        }
+        limit => paged(cluster, after, limit, out).await?,
+    };
+    if broken > 0 {
+        return Err(Failure::new(
+            CHECK_FAILED,
+            anyhow!("{broken} listed user(s) have no guest: run `accounts check`"),
+        ));
+    }
+    Ok(())
+}
+
+/// At most `limit` users (all without one) after `after`, a page at a time; returns how many
+/// were broken.
+async fn paged(
+    cluster: &Cluster,
+    mut after: Option<Uuid>,
+    limit: Option<u64>,
+    out: &mut Output,
+) -> Result<u64, Failure> {
+    let mut remaining = limit;
     let mut broken: u64 = 0;
     loop {
         let size = remaining.map_or(PageSize::DEFAULT.get(), |n| n.min(PageSize::DEFAULT.get()));
@@ -116,11 +144,27 @@ async fn list(cluster: &Cluster, list: List, out: &mut Output) -> Result<(), Fai
             None => break,
         }
     }
-    if broken > 0 {
-        return Err(Failure::new(
-            CHECK_FAILED,
-            anyhow!("{broken} listed user(s) have no guest: run `accounts check`"),
-        ));
+    Ok(broken)
+}
+
+/// Every user after `after`, from one statement; returns how many were broken.
+async fn streamed(
+    db: &DatabaseConnection,
+    after: Option<Uuid>,
+    out: &mut Output,
+) -> Result<u64, Failure> {
+    let mut users = service::stream_users(db, after)
+        .await
+        .context("cannot list users")?;
+    let mut broken: u64 = 0;
+    while let Some(listed) = users.next().await {
+        match listed.context("cannot list users")? {
+            Listed::Account(account) => printed(out.account_line(&account))?,
+            Listed::Broken(one) => {
+                broken += 1;
+                printed(out.broken(&one))?;
+            }
+        }
     }
-    Ok(())
+    Ok(broken)
 }

@@ -1,5 +1,6 @@
 //! Statement counts, so that an N+1 regression fails a test. Counts, never timings.
 
+use futures_util::TryStreamExt;
 use sea_orm::ConnectionTrait;
 use service::testing::UserFactory;
 use service::{PageSize, UserRef};
@@ -45,6 +46,29 @@ async fn a_page_of_users_is_one_statement_whatever_its_size() {
         assert_eq!(page.accounts.len() as u64, size.min(40));
         assert_eq!(statements.take().len(), 1, "page size {size}");
     }
+}
+
+#[tokio::test]
+async fn streaming_every_user_is_one_statement_whatever_their_number() {
+    let mut db = database().await;
+    UserFactory::new().create_many(&*db, 30).await.unwrap();
+    UserFactory::new()
+        .host()
+        .create_many(&*db, 10)
+        .await
+        .unwrap();
+    let statements = record_statements(&mut db);
+
+    let listed: Vec<_> = service::stream_users(&*db, None)
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    assert_eq!(listed.len(), 40);
+    let sql = statements.take();
+    assert_eq!(sql.len(), 1, "{sql:#?}");
+    assert_eq!(count(&sql, "SELECT"), 1, "{sql:#?}");
 }
 
 #[tokio::test]

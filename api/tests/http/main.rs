@@ -8,6 +8,7 @@ mod document;
 mod endpoints;
 mod errors;
 mod idempotency;
+mod pools;
 mod races;
 mod served;
 mod support;

@@ -4,7 +4,7 @@ use anyhow::{Context, Result};
 use sea_orm::DatabaseConnection;
 use service::UserRef;
 
-use super::{SAMPLE, Side, Stopwatch, Timed};
+use super::{Side, Stopwatch, Timed};
 use crate::fixture::{self, Counts};
 use crate::raw::RawDb;
 use crate::statements::StatementCounter;
@@ -14,6 +14,7 @@ pub async fn run(
     db: &DatabaseConnection,
     counter: &StatementCounter,
     n: usize,
+    sample: usize,
 ) -> Result<Timed> {
     let users = fixture::users(db, n).await?;
     let host_count = fixture::hosts(db, &users).await?;
@@ -22,7 +23,7 @@ pub async fn run(
         .enumerate()
         .filter(|&(index, _)| !fixture::is_host(index))
         .map(|(_, &id)| id)
-        .take(SAMPLE)
+        .take(sample)
         .collect();
     let timed = match side {
         Side::Service => {
@@ -34,7 +35,8 @@ pub async fn run(
             }
             clock.stop(doomed.len(), counter.get())
         }
-        Side::Raw => {
+        // `phases::run` gives this phase no other side.
+        _ => {
             let mut raw = RawDb::new(db)?;
             let clock = Stopwatch::start(raw.statements());
             for &id in &doomed {

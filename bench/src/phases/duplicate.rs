@@ -5,7 +5,7 @@ use anyhow::{Context, Result, bail};
 use sea_orm::DatabaseConnection;
 use service::{Error, UserRef};
 
-use super::{SAMPLE, Side, Stopwatch, Timed};
+use super::{Side, Stopwatch, Timed};
 use crate::fixture::{self, Counts, HOST_EVERY};
 use crate::raw::RawDb;
 use crate::statements::StatementCounter;
@@ -15,6 +15,7 @@ pub async fn run(
     db: &DatabaseConnection,
     counter: &StatementCounter,
     n: usize,
+    sample: usize,
 ) -> Result<Timed> {
     let users = fixture::users(db, n).await?;
     let host_count = fixture::hosts(db, &users).await?;
@@ -23,7 +24,7 @@ pub async fn run(
         .copied()
         .step_by(HOST_EVERY)
         .cycle()
-        .take(SAMPLE)
+        .take(sample)
         .collect();
     let timed = match side {
         Side::Service => {
@@ -37,7 +38,8 @@ pub async fn run(
             }
             clock.stop(targets.len(), counter.get())
         }
-        Side::Raw => {
+        // `phases::run` gives this phase no other side.
+        _ => {
             let mut raw = RawDb::new(db)?;
             let clock = Stopwatch::start(raw.statements());
             for &id in &targets {

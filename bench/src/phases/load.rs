@@ -1,17 +1,18 @@
 //! `load_all` and `load_one`: users with their guest and host, all at once or one by id.
 
-use anyhow::{Context, Result, ensure};
+use anyhow::{Context, Result, bail, ensure};
+use futures_util::StreamExt;
 use sea_orm::DatabaseConnection;
-use service::{Account, PageSize, UserRef};
+use service::{Account, Listed, UserRef};
 use uuid::Uuid;
 
-use super::{SAMPLE, Side, Stopwatch, Timed};
+use super::{Side, Stopwatch, Timed};
 use crate::fixture::{self, Counts};
 use crate::raw::RawDb;
 use crate::statements::StatementCounter;
 
-/// All N users: through the service a page of the largest size at a time (it has no
-/// unpaged listing), raw in one `SELECT`.
+/// All N users in one statement: through the service's stream, raw in one `SELECT` fetched
+/// whole.
 pub async fn all(
     side: Side,
     db: &DatabaseConnection,
@@ -22,24 +23,23 @@ pub async fn all(
     let host_count = fixture::hosts(db, &users).await?;
     let (accounts, timed) = match side {
         Side::Service => {
-            let size = PageSize::new(PageSize::MAX.into())?;
             let clock = Stopwatch::start(counter.get());
             let mut accounts = Vec::with_capacity(n);
-            let mut after = None;
-            loop {
-                let page = service::list_users(db, after, size)
-                    .await
-                    .context("service::list_users")?;
-                accounts.extend(page.accounts);
-                match page.next {
-                    Some(next) => after = Some(next),
-                    None => break,
+            let mut listing = service::stream_users(db, None)
+                .await
+                .context("service::stream_users")?;
+            while let Some(listed) = listing.next().await {
+                match listed.context("service::stream_users")? {
+                    Listed::Account(account) => accounts.push(account),
+                    Listed::Broken(broken) => bail!("user {} is broken", broken.user.id),
                 }
             }
+            drop(listing);
             let timed = clock.stop(n, counter.get());
             (accounts, timed)
         }
-        Side::Raw => {
+        // `phases::run` gives this phase no other side.
+        _ => {
             let mut raw = RawDb::new(db)?;
             let clock = Stopwatch::start(raw.statements());
             let accounts = raw.load_all().await.context("raw load_all")?;
@@ -57,17 +57,18 @@ pub async fn all(
     Ok(timed)
 }
 
-/// [`SAMPLE`] lookups by id, spread over all users (hosts among them).
+/// `sample` lookups by id, spread over all users (hosts among them).
 pub async fn one(
     side: Side,
     db: &DatabaseConnection,
     counter: &StatementCounter,
     n: usize,
+    sample: usize,
 ) -> Result<Timed> {
     let users = fixture::users(db, n).await?;
     let host_count = fixture::hosts(db, &users).await?;
     // A stride prime to most N scatters the lookups over the id index instead of walking it.
-    let picks: Vec<usize> = (0..SAMPLE).map(|i| (i * 7919) % n).collect();
+    let picks: Vec<usize> = (0..sample).map(|i| (i * 7919) % n).collect();
     let ids: Vec<Uuid> = picks.iter().map(|&i| users[i]).collect();
     let mut accounts = Vec::with_capacity(ids.len());
     let timed = match side {
@@ -82,7 +83,8 @@ pub async fn one(
             }
             clock.stop(ids.len(), counter.get())
         }
-        Side::Raw => {
+        // `phases::run` gives this phase no other side.
+        _ => {
             let mut raw = RawDb::new(db)?;
             let clock = Stopwatch::start(raw.statements());
             for &id in &ids {

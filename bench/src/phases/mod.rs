@@ -1,23 +1,27 @@
 //! The phases: each sets up its data untimed, times one side, and checks the result untimed.
 
 mod bulk;
+mod concurrent;
 mod create;
 mod delete;
 mod duplicate;
+mod http;
 mod load;
+mod mixed;
 mod onboard;
 
-use std::time::Instant;
+use std::path::Path;
+use std::time::{Duration, Instant};
 
 use anyhow::Result;
 use sea_orm::DatabaseConnection;
 use serde::Serialize;
 
 use crate::cpu;
+use crate::latency::Latencies;
 use crate::statements::StatementCounter;
 
-/// How many lookups, deletions and duplicate onboardings a phase times.
-pub const SAMPLE: usize = 1000;
+pub use http::unavailable as http_unavailable;
 
 /// One operation the benchmark times.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -30,11 +34,19 @@ pub enum Phase {
     DuplicateHost,
     Delete,
     BulkCreate,
+    /// 32 tasks for a fixed time: 90% `find_user`, 10% `create_user`.
+    Mixed,
+    /// `GET /users/{id}` through `accounts serve`, 64 connections, against the same reads
+    /// called directly by 64 tasks.
+    HttpShow,
+    /// `POST /users` through `accounts serve`, 64 connections, against `create_user` called
+    /// directly by 64 tasks.
+    HttpCreate,
 }
 
 impl Phase {
     /// Every phase, in the order they run.
-    pub const ALL: [Self; 7] = [
+    pub const ALL: [Self; 10] = [
         Self::Create,
         Self::Onboard,
         Self::LoadAll,
@@ -42,6 +54,9 @@ impl Phase {
         Self::DuplicateHost,
         Self::Delete,
         Self::BulkCreate,
+        Self::Mixed,
+        Self::HttpShow,
+        Self::HttpCreate,
     ];
 
     pub fn name(self) -> &'static str {
@@ -53,6 +68,9 @@ impl Phase {
             Self::DuplicateHost => "duplicate_host",
             Self::Delete => "delete",
             Self::BulkCreate => "bulk_create",
+            Self::Mixed => "mixed",
+            Self::HttpShow => "http_show",
+            Self::HttpCreate => "http_create",
         }
     }
 
@@ -62,18 +80,29 @@ impl Phase {
         match self {
             // Compared with the service's own `create`, not with raw SQL.
             Self::BulkCreate => &[Side::Service],
+            // `Single` runs on SQLite only (on a server it is the same pool as `Service`).
+            Self::Mixed if round.is_multiple_of(2) => &[Side::Service, Side::Raw, Side::Single],
+            Self::Mixed => &[Side::Single, Side::Raw, Side::Service],
+            Self::HttpShow | Self::HttpCreate if round.is_multiple_of(2) => {
+                &[Side::Service, Side::Http]
+            }
+            Self::HttpShow | Self::HttpCreate => &[Side::Http, Side::Service],
             _ if round.is_multiple_of(2) => &[Side::Service, Side::Raw],
             _ => &[Side::Raw, Side::Service],
         }
     }
 }
 
-/// Through the service crate, or as raw SQL through sqlx.
+/// Through the service crate, or as raw SQL through sqlx; for the concurrent phases also the
+/// service on one SQLite connection for everything (`single`, the design before `Pools`),
+/// and the service behind `accounts serve` over HTTP (`http`).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Side {
     Service,
     Raw,
+    Single,
+    Http,
 }
 
 impl Side {
@@ -81,6 +110,8 @@ impl Side {
         match self {
             Self::Service => "service",
             Self::Raw => "raw",
+            Self::Single => "single",
+            Self::Http => "http",
         }
     }
 }
@@ -93,6 +124,24 @@ pub struct Timed {
     /// CPU time of this process (not of a database server), where the OS tells it.
     pub cpu_seconds: Option<f64>,
     pub statements: u64,
+    /// Per operation, for the concurrent phases.
+    pub latency: Option<Latencies>,
+}
+
+/// What a timed run needs besides its phase and side.
+pub struct Env<'a> {
+    /// The fresh database's connection, on which the service's statements are counted.
+    pub db: &'a DatabaseConnection,
+    /// Its URL, for the concurrent phases' own pools and for `accounts serve`.
+    pub url: &'a str,
+    pub counter: &'a StatementCounter,
+    pub n: usize,
+    /// How many lookups, onboardings, duplicate onboardings and deletions a phase times.
+    pub sample: usize,
+    /// How long a concurrent phase runs.
+    pub duration: Duration,
+    /// The `accounts` binary the HTTP phases serve with.
+    pub accounts: &'a Path,
 }
 
 /// Times the part between `start` and `stop`, and the statements it sent.
@@ -121,26 +170,32 @@ impl Stopwatch {
             seconds,
             cpu_seconds: cpu_ns.map(|ns| ns as f64 / 1e9),
             statements: statements - self.statements,
+            latency: None,
         }
     }
 }
 
-/// Runs `phase` on `side` against a fresh database `db`, whose service statements `counter`
-/// counts.
-pub async fn run(
-    phase: Phase,
-    side: Side,
-    db: &DatabaseConnection,
-    counter: &StatementCounter,
-    n: usize,
-) -> Result<Timed> {
+/// Runs `phase` on `side` against the fresh database of `env`.
+pub async fn run(phase: Phase, side: Side, env: &Env<'_>) -> Result<Timed> {
+    let (db, counter, n) = (env.db, env.counter, env.n);
+    if side == Side::Single || side == Side::Http {
+        anyhow::ensure!(
+            matches!(phase, Phase::Mixed | Phase::HttpShow | Phase::HttpCreate),
+            "{} has no {} side",
+            phase.name(),
+            side.name()
+        );
+    }
     match phase {
         Phase::Create => create::run(side, db, counter, n).await,
-        Phase::Onboard => onboard::run(side, db, counter, n).await,
+        Phase::Onboard => onboard::run(side, db, counter, n, env.sample).await,
         Phase::LoadAll => load::all(side, db, counter, n).await,
-        Phase::LoadOne => load::one(side, db, counter, n).await,
-        Phase::DuplicateHost => duplicate::run(side, db, counter, n).await,
-        Phase::Delete => delete::run(side, db, counter, n).await,
+        Phase::LoadOne => load::one(side, db, counter, n, env.sample).await,
+        Phase::DuplicateHost => duplicate::run(side, db, counter, n, env.sample).await,
+        Phase::Delete => delete::run(side, db, counter, n, env.sample).await,
         Phase::BulkCreate => bulk::run(side, db, counter, n).await,
+        Phase::Mixed => mixed::run(side, env).await,
+        Phase::HttpShow => http::run(http::Operation::Show, side, env).await,
+        Phase::HttpCreate => http::run(http::Operation::Create, side, env).await,
     }
 }

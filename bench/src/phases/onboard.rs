@@ -14,9 +14,15 @@ pub async fn run(
     db: &DatabaseConnection,
     counter: &StatementCounter,
     n: usize,
+    sample: usize,
 ) -> Result<Timed> {
     let users = fixture::users(db, n).await?;
-    let hosts: Vec<_> = users.iter().copied().step_by(HOST_EVERY).collect();
+    let hosts: Vec<_> = users
+        .iter()
+        .copied()
+        .step_by(HOST_EVERY)
+        .take(sample)
+        .collect();
     let timed = match side {
         Side::Service => {
             let clock = Stopwatch::start(counter.get());
@@ -27,7 +33,8 @@ pub async fn run(
             }
             clock.stop(hosts.len(), counter.get())
         }
-        Side::Raw => {
+        // `phases::run` gives this phase no other side.
+        _ => {
             let mut raw = RawDb::new(db)?;
             let clock = Stopwatch::start(raw.statements());
             for &id in &hosts {

@@ -17,6 +17,7 @@ use super::session::Session;
 use super::settings::ReplicaSettings;
 use crate::connect::{Timeouts, connect_options_with};
 use crate::error::{Error, Result};
+use crate::pools::Pools;
 
 /// The primary's position after every commit that has returned: the end of the log inserted so
 /// far, with the sizes of its pages and segments (see [`end_of_log`]). Not
@@ -50,6 +51,9 @@ const SEGMENT_HEADER: u64 = 40;
 #[derive(Debug)]
 pub struct Cluster {
     primary: DatabaseConnection,
+    /// Where reads go that the primary serves: the primary's pool itself, or on a SQLite file
+    /// the read-only pool beside its writer ([`Pools`]).
+    primary_reads: DatabaseConnection,
     // Shared with the checks run in the background.
     replicas: Vec<Arc<Replica>>,
     settings: ReplicaSettings,
@@ -77,6 +81,15 @@ impl Cluster {
     #[must_use]
     pub fn new(primary: DatabaseConnection) -> Self {
         Self::with_replicas(primary, Vec::new(), ReplicaSettings::DEFAULT)
+    }
+
+    /// The same cluster, its primary's reads served by `pools`' reader (on a SQLite file, the
+    /// read-only pool beside the one writer: reads then run in parallel with each other and
+    /// with writes). `pools`' writer must be this cluster's primary.
+    #[must_use]
+    pub fn reading_from(mut self, pools: &Pools) -> Self {
+        self.primary_reads = pools.reader().clone();
+        self
     }
 
     /// The primary and a pool of connections to each replica, made by [`replica_options`]'s
@@ -133,6 +146,7 @@ impl Cluster {
                 .into_iter()
                 .map(|(name, connection)| Arc::new(Replica::new(name, connection)))
                 .collect(),
+            primary_reads: primary.clone(),
             primary,
             settings,
             next: AtomicUsize::new(0),
@@ -281,7 +295,7 @@ impl Cluster {
 
     fn primary_reader(&self) -> Reader {
         self.served_by_primary.fetch_add(1, Ordering::Relaxed);
-        Reader::pool(ServedBy::Primary, self.primary.clone())
+        Reader::pool(ServedBy::Primary, self.primary_reads.clone())
     }
 
     /// Replica `index`, if it will do for a read that must see `at_least`.
@@ -408,5 +422,23 @@ mod tests {
         for inside in [3 * block + 32, 3 * block, segment + 48, 24 + 8] {
             assert_eq!(end_of_log(at(inside), block, segment), at(inside));
         }
+    }
+}
+
+impl From<DatabaseConnection> for Cluster {
+    fn from(db: DatabaseConnection) -> Self {
+        Self::new(db)
+    }
+}
+
+impl From<Pools> for Cluster {
+    fn from(pools: Pools) -> Self {
+        Self::new(pools.writer().clone()).reading_from(&pools)
+    }
+}
+
+impl From<Pools> for Arc<Cluster> {
+    fn from(pools: Pools) -> Self {
+        Arc::new(Cluster::from(pools))
     }
 }

@@ -9,8 +9,8 @@ use std::pin::Pin;
 
 use sea_orm::{
     AccessMode, ConnectOptions, ConnectionTrait, DatabaseBackend, DatabaseConnection,
-    DatabaseTransaction, DbErr, ExecResult, IsolationLevel, QueryResult, Statement,
-    TransactionError, TransactionOptions, TransactionTrait,
+    DatabaseTransaction, DbErr, ExecResult, IsolationLevel, QueryResult, QueryStream, Statement,
+    StreamTrait, TransactionError, TransactionOptions, TransactionTrait,
 };
 use tempfile::TempDir;
 use url::Url;
@@ -313,6 +313,21 @@ impl TransactionTrait for TestDatabase {
         self.connection
             .transaction_with_config(callback, isolation_level, access_mode)
             .await
+    }
+}
+
+impl StreamTrait for TestDatabase {
+    type Stream<'a> = QueryStream;
+
+    fn get_database_backend(&self) -> DatabaseBackend {
+        self.connection.get_database_backend()
+    }
+
+    fn stream_raw<'a>(
+        &'a self,
+        stmt: Statement,
+    ) -> Pin<Box<dyn Future<Output = Result<QueryStream, DbErr>> + 'a + Send>> {
+        self.connection.stream_raw(stmt)
     }
 }
 

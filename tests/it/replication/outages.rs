@@ -11,7 +11,7 @@ use super::{caught_up, quick, replicated};
 use crate::support::email;
 
 /// A generous bound on the wait a dead replica may add to one read: the figure itself is
-/// measured and printed by `cargo run --example replicas`.
+/// measured and printed by `cargo run --example replica_figures`.
 const SAFETY_NET: Duration = Duration::from_secs(5);
 
 /// Finds `user` through the cluster with `session`; it must succeed.

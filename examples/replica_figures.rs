@@ -8,7 +8,7 @@
 //!    were served at their usual speed again, and failed reads (must be 0);
 //! 3. the replica started again: how long until it served reads again.
 //!
-//! `cargo run --release --example replicas [SECONDS] [CLIENTS]` (default 10 s, 8 clients).
+//! `cargo run --release --example replica_figures [SECONDS] [CLIENTS]` (default 10 s, 8 clients).
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
