@@ -406,6 +406,24 @@ pub fn replica_options(
     options
 }
 
+impl From<DatabaseConnection> for Cluster {
+    fn from(db: DatabaseConnection) -> Self {
+        Self::new(db)
+    }
+}
+
+impl From<Pools> for Cluster {
+    fn from(pools: Pools) -> Self {
+        Self::new(pools.writer().clone()).reading_from(&pools)
+    }
+}
+
+impl From<Pools> for Arc<Cluster> {
+    fn from(pools: Pools) -> Self {
+        Arc::new(Cluster::from(pools))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -422,23 +440,5 @@ mod tests {
         for inside in [3 * block + 32, 3 * block, segment + 48, 24 + 8] {
             assert_eq!(end_of_log(at(inside), block, segment), at(inside));
         }
-    }
-}
-
-impl From<DatabaseConnection> for Cluster {
-    fn from(db: DatabaseConnection) -> Self {
-        Self::new(db)
-    }
-}
-
-impl From<Pools> for Cluster {
-    fn from(pools: Pools) -> Self {
-        Self::new(pools.writer().clone()).reading_from(&pools)
-    }
-}
-
-impl From<Pools> for Arc<Cluster> {
-    fn from(pools: Pools) -> Self {
-        Arc::new(Cluster::from(pools))
     }
 }
