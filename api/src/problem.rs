@@ -77,31 +77,29 @@ impl Problem {
 
     /// `422`: the body field at `pointer` is not valid.
     pub fn invalid_field(pointer: impl Into<String>, detail: impl Into<String>) -> Self {
-        let mut problem = Self::new(
-            StatusCode::UNPROCESSABLE_ENTITY,
-            ErrorKind::InvalidInput.name(),
-            "the request is not valid",
-        );
-        problem.errors.push(InvalidPart {
+        Self::invalid(InvalidPart {
             detail: detail.into(),
             pointer: Some(pointer.into()),
             parameter: None,
-        });
-        problem
+        })
     }
 
     /// `422`: the path or query parameter, or header, `name` is not valid.
     pub fn invalid_parameter(name: impl Into<String>, detail: impl Into<String>) -> Self {
+        Self::invalid(InvalidPart {
+            detail: detail.into(),
+            pointer: None,
+            parameter: Some(name.into()),
+        })
+    }
+
+    fn invalid(part: InvalidPart) -> Self {
         let mut problem = Self::new(
             StatusCode::UNPROCESSABLE_ENTITY,
             ErrorKind::InvalidInput.name(),
             "the request is not valid",
         );
-        problem.errors.push(InvalidPart {
-            detail: detail.into(),
-            pointer: None,
-            parameter: Some(name.into()),
-        });
+        problem.errors.push(part);
         problem
     }
 

@@ -3,7 +3,7 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use service::{Cluster, DatabaseConnection, Session, WalPosition};
+use service::{Account, Cluster, DatabaseConnection, Session, UserRef, WalPosition};
 use tokio::sync::Semaphore;
 use tokio_util::task::TaskTracker;
 use tracing::Instrument;
@@ -39,6 +39,19 @@ impl AppState {
         Fut: Future<Output = service::Result<T>>,
     {
         Ok(self.cluster.read(session, read).await?)
+    }
+
+    /// The account `user` names, read where `session` may read.
+    pub(crate) async fn find_user(
+        &self,
+        session: &mut Session,
+        user: &UserRef,
+    ) -> Result<Account, Problem> {
+        self.read(
+            session,
+            |db| async move { service::find_user(&db, user).await },
+        )
+        .await
     }
 
     /// Runs a write to its end on a task of its own, and waits for it.

@@ -115,12 +115,7 @@ pub(crate) async fn show_user(
     ReadPosition(mut session): ReadPosition,
     UserPath(user): UserPath,
 ) -> Result<Response, Problem> {
-    let account = state
-        .read(&mut session, |db| {
-            let user = &user;
-            async move { service::find_user(&db, user).await }
-        })
-        .await?;
+    let account = state.find_user(&mut session, &user).await?;
     let response = axum::Json(UserSerializer::from(&account)).into_response();
     Ok(respond::with_position(response, session.at_least()))
 }
